@@ -1,0 +1,244 @@
+"""Settings from the environment and an optional TOML file, validated once at start.
+
+The environment wins over the file. Every problem raises ConfigError with one line naming
+the key; secrets never appear in messages or in ``repr``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from consumer.errors import ConfigError
+
+T = TypeVar("T")
+
+EVENT_FORMATS = ("avro", "confluent-avro", "json")
+# Keys the service reads itself; any other KAFKA_X_Y goes to librdkafka as x.y.
+_OWN_KAFKA_KEYS = {
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "KAFKA_GROUP_ID",
+    "KAFKA_TOPIC",
+    "KAFKA_RESULTS_TOPIC",
+    "KAFKA_DLQ_TOPIC",
+}
+# librdkafka properties whose values are secrets.
+_SECRET_KAFKA_PROPS = ("sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer")
+
+
+class Secret(str):
+    """A string that hides itself in repr/str formatting of containers; use ``.reveal()``."""
+
+    def __repr__(self) -> str:
+        return "'***'" if self else "''"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap_servers: str = "localhost:9092"
+    kafka_group_id: str = "akeneo-consumer"
+    kafka_topic: str = "product-changes"
+    kafka_results_topic: str = "product-feedback"
+    kafka_dlq_topic: str = "product-changes-dlq"
+    kafka_extra: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    event_format: str = "avro"
+    schema_registry_url: str = ""
+    akeneo_host: str = ""
+    akeneo_client_id: str = ""
+    akeneo_client_secret: Secret = Secret("")
+    akeneo_username: str = ""
+    akeneo_password: Secret = Secret("")
+    akeneo_verify_tls: bool = True
+    akeneo_ca_bundle: str = ""
+    akeneo_timeout_s: float = 30.0
+    akeneo_max_in_flight: int = 4
+    batch_limit: int = 100
+    batch_linger_ms: int = 200
+    max_buffered_events: int = 2000
+    value_separator: str = "<###>"
+    dry_run: bool = False
+    active: bool = True
+    metrics_port: int = 8080
+    retry_give_up_s: float = 0.0
+    shutdown_grace_s: float = 30.0
+    tombstone_delete: bool = False
+    catalog_refresh_s: float = 300.0
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "kafka_extra":
+                value = {k: ("***" if _is_secret_prop(k) else v) for k, v in value.items()}
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
+
+    def kafka_config(self) -> dict[str, str]:
+        """librdkafka properties shared by producers and consumers."""
+        conf = {"bootstrap.servers": self.kafka_bootstrap_servers}
+        conf.update(self.kafka_extra)
+        return conf
+
+
+def _is_secret_prop(prop: str) -> bool:
+    return any(prop.startswith(p) for p in _SECRET_KAFKA_PROPS)
+
+
+def _parse_bool(key: str, raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key} must be true or false, got {str(raw)!r}")
+
+
+def _parse_number(kind: Callable[[str], T], key: str, raw: object, minimum: float) -> T:
+    try:
+        value = kind(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{key} must be a {kind.__name__}, got {str(raw)!r}") from None
+    if value < minimum:  # type: ignore[operator]
+        raise ConfigError(f"{key} must be at least {minimum}, got {value}")
+    return value
+
+
+def _int(minimum: int) -> Callable[[str, object], int]:
+    return lambda key, raw: _parse_number(int, key, raw, minimum)
+
+
+def _float(minimum: float) -> Callable[[str, object], float]:
+    return lambda key, raw: _parse_number(float, key, raw, minimum)
+
+
+def _text(key: str, raw: object) -> str:
+    return str(raw)
+
+
+def _secret(key: str, raw: object) -> Secret:
+    return Secret(str(raw))
+
+
+def _choice(*choices: str) -> Callable[[str, object], str]:
+    def parse(key: str, raw: object) -> str:
+        value = str(raw).strip()
+        if value not in choices:
+            raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return parse
+
+
+_PARSERS: dict[str, Callable[[str, object], Any]] = {
+    "KAFKA_BOOTSTRAP_SERVERS": _text,
+    "KAFKA_GROUP_ID": _text,
+    "KAFKA_TOPIC": _text,
+    "KAFKA_RESULTS_TOPIC": _text,
+    "KAFKA_DLQ_TOPIC": _text,
+    "EVENT_FORMAT": _choice(*EVENT_FORMATS),
+    "SCHEMA_REGISTRY_URL": _text,
+    "AKENEO_HOST": _text,
+    "AKENEO_CLIENT_ID": _text,
+    "AKENEO_CLIENT_SECRET": _secret,
+    "AKENEO_USERNAME": _text,
+    "AKENEO_PASSWORD": _secret,
+    "AKENEO_VERIFY_TLS": _parse_bool,
+    "AKENEO_CA_BUNDLE": _text,
+    "AKENEO_TIMEOUT_S": _float(0.1),
+    "AKENEO_MAX_IN_FLIGHT": _int(1),
+    "BATCH_LIMIT": _int(1),
+    "BATCH_LINGER_MS": _int(0),
+    "MAX_BUFFERED_EVENTS": _int(1),
+    "VALUE_SEPARATOR": _text,
+    "DRY_RUN": _parse_bool,
+    "ACTIVE": _parse_bool,
+    "METRICS_PORT": _int(0),
+    "RETRY_GIVE_UP_S": _float(0),
+    "SHUTDOWN_GRACE_S": _float(0),
+    "TOMBSTONE_DELETE": _parse_bool,
+    "CATALOG_REFRESH_S": _float(0),
+    "LOG_LEVEL": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            raise ConfigError(f"config file {path}: key {key!r} is a table; use flat KEY = value pairs")
+        flat[key.upper()] = value
+    return flat
+
+
+def load_settings(config_file: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Merge the TOML file (if any) and the environment, validate, and return Settings."""
+    environ = os.environ if env is None else env
+    raw: dict[str, object] = {}
+    if config_file:
+        raw.update(_read_toml(Path(config_file)))
+        unknown = [k for k in raw if k not in _PARSERS and not k.startswith("KAFKA_")]
+        if unknown:
+            raise ConfigError(f"config file {config_file}: unknown key {unknown[0]}")
+    raw.update({k: v for k, v in environ.items() if k in _PARSERS or k.startswith("KAFKA_")})
+
+    values: dict[str, Any] = {}
+    extra: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in _PARSERS:
+            values[key.lower()] = _PARSERS[key](key, value)
+        elif key.startswith("KAFKA_") and key not in _OWN_KAFKA_KEYS:
+            extra[key[len("KAFKA_") :].lower().replace("_", ".")] = str(value)
+    settings = Settings(kafka_extra=extra, **values)
+    _check(settings)
+    return settings
+
+
+def _check(s: Settings) -> None:
+    if not s.kafka_topic:
+        raise ConfigError("KAFKA_TOPIC must not be empty")
+    if s.event_format == "confluent-avro" and not s.schema_registry_url:
+        raise ConfigError("SCHEMA_REGISTRY_URL is required when EVENT_FORMAT is confluent-avro")
+    if not s.value_separator:
+        raise ConfigError("VALUE_SEPARATOR must not be empty")
+    if s.metrics_port > 65535:
+        raise ConfigError(f"METRICS_PORT must be at most 65535, got {s.metrics_port}")
+
+
+def require_akeneo(s: Settings) -> None:
+    """Commands that talk to Akeneo call this: all four credentials and the host must be set."""
+    missing = [
+        name
+        for name, value in (
+            ("AKENEO_HOST", s.akeneo_host),
+            ("AKENEO_CLIENT_ID", s.akeneo_client_id),
+            ("AKENEO_CLIENT_SECRET", s.akeneo_client_secret),
+            ("AKENEO_USERNAME", s.akeneo_username),
+            ("AKENEO_PASSWORD", s.akeneo_password),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} must be set to reach Akeneo")
+    if not s.akeneo_host.startswith(("http://", "https://")):
+        raise ConfigError(f"AKENEO_HOST must start with http:// or https://, got {s.akeneo_host!r}")
