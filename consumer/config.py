@@ -52,9 +52,9 @@ class Settings:
     schema_registry_url: str = ""
     akeneo_host: str = ""
     akeneo_client_id: str = ""
-    akeneo_client_secret: Secret = Secret("")
+    akeneo_client_secret: Secret = Secret("")  # noqa: RUF009 (immutable)
     akeneo_username: str = ""
-    akeneo_password: Secret = Secret("")
+    akeneo_password: Secret = Secret("")  # noqa: RUF009 (immutable)
     akeneo_verify_tls: bool = True
     akeneo_ca_bundle: str = ""
     akeneo_timeout_s: float = 30.0
