@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from consumer.config import ConfigError, load_settings, require_akeneo
+
+
+def test_defaults_match_the_contract() -> None:
+    s = load_settings(env={})
+    assert (s.kafka_bootstrap_servers, s.kafka_group_id, s.kafka_topic) == (
+        "localhost:9092",
+        "akeneo-consumer",
+        "product-changes",
+    )
+    assert (s.kafka_results_topic, s.kafka_dlq_topic, s.event_format) == (
+        "product-feedback",
+        "product-changes-dlq",
+        "avro",
+    )
+    assert (s.batch_limit, s.akeneo_max_in_flight, s.value_separator) == (100, 4, "<###>")
+    assert (s.dry_run, s.active, s.akeneo_verify_tls) == (False, True, True)
+
+
+def test_environment_wins_over_the_toml_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('KAFKA_TOPIC = "from-file"\nbatch_limit = 50\nDRY_RUN = true\n')
+    s = load_settings(cfg, env={"KAFKA_TOPIC": "from-env"})
+    assert (s.kafka_topic, s.batch_limit, s.dry_run) == ("from-env", 50, True)
+
+
+def test_other_kafka_keys_go_to_librdkafka() -> None:
+    s = load_settings(env={"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "PLAIN"})
+    assert s.kafka_config()["security.protocol"] == "SASL_SSL"
+    assert s.kafka_config()["sasl.mechanism"] == "PLAIN"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BATCH_LIMIT": "ten"}, "BATCH_LIMIT must be a int, got 'ten'"),
+        ({"BATCH_LIMIT": "0"}, "BATCH_LIMIT must be at least 1"),
+        ({"DRY_RUN": "maybe"}, "DRY_RUN must be true or false"),
+        ({"EVENT_FORMAT": "xml"}, "EVENT_FORMAT must be one of avro, confluent-avro, json"),
+        ({"EVENT_FORMAT": "confluent-avro"}, "SCHEMA_REGISTRY_URL is required"),
+        ({"METRICS_PORT": "70000"}, "METRICS_PORT must be at most 65535"),
+    ],
+)
+def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env=env)
+
+
+def test_bad_files_are_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "missing.toml", env={})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("KAFKA_TOPIC = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad, env={})
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("BATCH_LIMTI = 3\n")
+    with pytest.raises(ConfigError, match="unknown key BATCH_LIMTI"):
+        load_settings(unknown, env={})
+
+
+def test_secrets_never_show_in_repr_or_errors() -> None:
+    s = load_settings(
+        env={
+            "AKENEO_CLIENT_SECRET": "s3cr3t-client",
+            "AKENEO_PASSWORD": "hunter2-pass",
+            "KAFKA_SASL_PASSWORD": "kafka-pw-123",
+        }
+    )
+    text = repr(s) + str(s)
+    for secret in ("s3cr3t-client", "hunter2-pass", "kafka-pw-123"):
+        assert secret not in text
+    assert s.akeneo_password.reveal() == "hunter2-pass"
+    with pytest.raises(ConfigError) as exc:
+        require_akeneo(s)
+    assert "hunter2-pass" not in str(exc.value)
+    assert "AKENEO_HOST" in str(exc.value)
