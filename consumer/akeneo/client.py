@@ -1,0 +1,138 @@
+"""AkeneoClient: the REST API as the service uses it. Safe to share between threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from consumer.akeneo.auth import TokenManager
+from consumer.akeneo.errors import AkeneoError
+from consumer.akeneo.lists import iter_items
+from consumer.akeneo.models import Credentials, LineResult
+from consumer.akeneo.observer import ClientObserver, NoopObserver
+from consumer.akeneo.products import COLLECTION_TYPE, Chunk, plan, read_answer, whole_request_failed
+from consumer.akeneo.retry import RetryPolicy
+from consumer.akeneo.transport import Reply, Transport
+from consumer.akeneo.urls import ApiUrls, endpoint_name, segment
+
+UPSERT_ENDPOINT = "PATCH /products"
+DELETE_ENDPOINT = "DELETE /products/{identifier}"
+# A collection request Akeneo refuses as a whole for what it contains: every product in it gets
+# that answer (the caller reports it per product); other final errors concern the connection
+# itself (403 rights, 404 wrong base URL, redirects) and are raised.
+_WHOLE_REQUEST_PER_LINE = frozenset({400, 413, 415, 422})
+
+
+class AkeneoClient:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        max_in_flight: int = 4,
+        timeout_s: float = 30.0,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+        observer: ClientObserver | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        self._urls = ApiUrls(base_url)
+        observer = observer if observer is not None else NoopObserver()
+        self._transport = Transport(
+            self._urls.base, max_in_flight, timeout_s, verify, retry or RetryPolicy(), observer, stop_event
+        )
+        self._tokens = TokenManager(self._transport, self._urls.token, credentials, observer)
+
+    def __repr__(self) -> str:
+        return f"AkeneoClient({self._urls.base!r})"
+
+    def upsert_products(self, products: Sequence[Mapping[str, Any]]) -> list[LineResult]:
+        """Create or update products; one result per product, in input order.
+
+        Requests hold at most 100 products and go one after the other, so a product listed twice
+        ends in the state of its later line.
+        """
+        work = plan(products)
+        results: list[LineResult | None] = [None] * len(products)
+        for position, early in work.early.items():
+            results[position] = early
+        for chunk in work.chunks:
+            for result in self._send_chunk(chunk, work.identifiers):
+                results[result.line - 1] = result
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def _send_chunk(self, chunk: Chunk, identifiers: list[str]) -> list[LineResult]:
+        reply = self._transport.send(
+            "PATCH",
+            self._urls.api("products"),
+            UPSERT_ENDPOINT,
+            tokens=self._tokens,
+            headers={"Content-Type": COLLECTION_TYPE},
+            body=chunk.body,
+        )
+        if 200 <= reply.status < 300:
+            return read_answer(chunk, identifiers, reply.content, reply.attempts)
+        error = reply.error(UPSERT_ENDPOINT)
+        if reply.status in _WHOLE_REQUEST_PER_LINE:
+            return whole_request_failed(chunk, identifiers, error, reply.attempts)
+        raise error
+
+    def delete_product(self, identifier: str) -> int:
+        """204 when deleted, 404 when there was no such product (the caller may count it as deleted)."""
+        reply = self._transport.send(
+            "DELETE", self._urls.api(_product_path(identifier)), DELETE_ENDPOINT, tokens=self._tokens
+        )
+        if reply.status in (204, 404) or 200 <= reply.status < 300:
+            return reply.status
+        raise reply.error(DELETE_ENDPOINT)
+
+    def get_product(self, identifier: str) -> dict[str, Any]:
+        product = self.get_json(_product_path(identifier))
+        if not isinstance(product, dict):
+            raise AkeneoError("GET /products/{identifier}: Akeneo's answer is not a product")
+        return product
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET one resource below /api/rest/v1/ (identifiers in ``path`` already URL-encoded)."""
+        reply = self._get(self._urls.api(path), params)
+        try:
+            return reply.json()
+        except orjson.JSONDecodeError:
+            raise AkeneoError(f"{endpoint_name('GET', path)}: Akeneo's answer is not JSON") from None
+
+    def iter_list(
+        self, path: str, params: Mapping[str, Any] | None = None, limit: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a list endpoint (``"attributes"``, ``"attributes/color/options"``), page by page."""
+        return iter_items(self._get, self._urls, path, params, limit)
+
+    def _get(self, url: str, params: Mapping[str, Any] | None) -> Reply:
+        endpoint = endpoint_name("GET", url)
+        reply = self._transport.send("GET", url, endpoint, tokens=self._tokens, params=params)
+        if reply.status != 200:
+            raise reply.error(endpoint)
+        return reply
+
+    def close(self) -> None:
+        """Close pooled connections and leave the host's concurrency gate."""
+        self._transport.close()
+
+    def __enter__(self) -> AkeneoClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _product_path(identifier: str) -> str:
+    if not identifier:
+        raise ValueError("a product identifier must not be empty")
+    return "products/" + segment(identifier)
+
+

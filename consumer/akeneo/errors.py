@@ -1,0 +1,57 @@
+"""Exceptions of the Akeneo client. None of them carries a secret or a token in its message or attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consumer.errors import ConsumerError
+
+
+class AkeneoError(ConsumerError):
+    """Base of every error the Akeneo client raises."""
+
+
+class AkeneoApiError(AkeneoError):
+    """A final answer from Akeneo (400, 403, 404 on GET, 405, 406, 413, 415, 422 on a whole request).
+
+    ``code`` and ``message`` are Akeneo's own (``{"code": N, "message": "..."}``); ``errors`` its
+    validation errors, if any.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: int | None,
+        message: str,
+        errors: list[dict[str, Any]] | None = None,
+        endpoint: str = "",
+    ) -> None:
+        where = f" to {endpoint}" if endpoint else ""
+        super().__init__(f"Akeneo answered {status}{where}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors: list[dict[str, Any]] = errors or []
+        self.endpoint = endpoint
+
+
+class AkeneoAuthError(AkeneoError):
+    """Akeneo refused the credentials (password grant refused, or a fresh token answered with 401)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AkeneoUnavailable(AkeneoError):
+    """Retries were given up: the attempt or time budget of the RetryPolicy is spent."""
+
+    def __init__(self, message: str, endpoint: str = "", attempts: int = 0, last_reason: str = "") -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.attempts = attempts
+        self.last_reason = last_reason
+
+
+class AkeneoCancelled(AkeneoError):
+    """The stop event was set while the client was waiting to retry."""

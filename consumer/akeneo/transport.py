@@ -1,0 +1,221 @@
+"""HTTP for the client: one pooled session, the host's concurrency gate, timeouts and retries.
+
+Every request of the client (token calls included) goes through ``Transport.send``, so the bound,
+the retry rules and the observer hooks hold for all of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import orjson
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from consumer.akeneo.errors import (
+    AkeneoApiError,
+    AkeneoAuthError,
+    AkeneoCancelled,
+    AkeneoError,
+    AkeneoUnavailable,
+)
+from consumer.akeneo.gate import acquire_gate, release_gate
+from consumer.akeneo.observer import ClientObserver, RetryReason
+from consumer.akeneo.retry import RetryPolicy, parse_retry_after, retry_reason
+
+log = logging.getLogger(__name__)
+
+
+_USER_AGENT = "akeneo-consumer"
+_MAX_MESSAGE = 500
+
+
+class TokenSource(Protocol):
+    """What the transport needs from the token owner (auth.TokenManager)."""
+
+    def bearer(self) -> str: ...
+
+    def invalidate(self, token: str) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """A final (not retried) HTTP answer."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+    attempts: int
+
+    def json(self) -> Any:
+        return orjson.loads(self.content)
+
+    def error(self, endpoint: str) -> AkeneoApiError:
+        """Akeneo's ``{"code", "message", "errors"}`` body as an exception."""
+        code: int | None = None
+        message = ""
+        errors: list[dict[str, Any]] = []
+        try:
+            body = self.json()
+        except orjson.JSONDecodeError:
+            body = None
+        if isinstance(body, dict):
+            code = body.get("code") if isinstance(body.get("code"), int) else None
+            message = str(body.get("message") or body.get("error_description") or body.get("error") or "")
+            raw_errors = body.get("errors")
+            if isinstance(raw_errors, list):
+                errors = [e for e in raw_errors if isinstance(e, dict)]
+        if self.status in (301, 302, 303, 307, 308):
+            message = f"unexpected redirect to {self.headers.get('Location', '?')}; check the Akeneo base URL"
+        if not message:
+            message = self.content[:_MAX_MESSAGE].decode("utf-8", "replace").strip() or f"HTTP {self.status}"
+        return AkeneoApiError(self.status, code, message[:_MAX_MESSAGE], errors, endpoint)
+
+
+class Transport:
+    def __init__(
+        self,
+        base_url: str,
+        max_in_flight: int,
+        timeout_s: float,
+        verify: bool | str,
+        retry: RetryPolicy,
+        observer: ClientObserver,
+        stop_event: threading.Event | None,
+    ) -> None:
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        self._base_url = base_url
+        self._limit = max_in_flight
+        self._gate = acquire_gate(base_url, max_in_flight)
+        self._timeout = timeout_s
+        self._retry = retry
+        self._observer = observer
+        self._stop = stop_event if stop_event is not None else threading.Event()
+        self._session = requests.Session()
+        # Our own retry loop counts and reports every attempt, so urllib3 must not retry on its own.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max_in_flight, max_retries=0)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._session.verify = verify
+        self._session.headers["User-Agent"] = _USER_AGENT
+        self._closed = False
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.close()
+            release_gate(self._base_url, self._gate, self._limit)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        *,
+        tokens: TokenSource | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Reply:
+        """Send until a final answer comes; retries 408, 429, 5xx, timeouts and dropped connections.
+
+        With ``tokens``, the request carries a bearer token and one 401 is answered by getting a
+        new token and sending again. Raises AkeneoUnavailable when the retry budget is spent,
+        AkeneoCancelled when the stop event interrupts a wait, AkeneoAuthError on a second 401.
+        """
+        call = _Call(method, url, endpoint, dict(headers or {}), body, params, basic_auth)
+        started = time.monotonic()
+        attempts = failures = 0
+        renewed_after_401 = False
+        while True:
+            token = tokens.bearer() if tokens is not None else None
+            attempts += 1
+            outcome = self._exchange(call, token)
+            retry_after: float | None = None
+            if isinstance(outcome, str):
+                reason: RetryReason = outcome
+                what: str = outcome
+            else:
+                if outcome.status_code == 401 and tokens is not None and token is not None:
+                    if renewed_after_401:
+                        raise AkeneoAuthError(f"Akeneo refused a freshly issued token on {endpoint}", 401)
+                    renewed_after_401 = True
+                    tokens.invalidate(token)
+                    continue
+                judged = retry_reason(outcome.status_code)
+                if judged is None:
+                    return Reply(outcome.status_code, outcome.headers, outcome.content, outcome.url, attempts)
+                reason = judged
+                retry_after = parse_retry_after(outcome.headers.get("Retry-After"))
+                what = f"HTTP {outcome.status_code}"
+            failures += 1
+            delay = self._retry.delay(failures, retry_after)
+            if self._retry.exhausted(failures, time.monotonic() - started, delay):
+                raise AkeneoUnavailable(
+                    f"{endpoint}: gave up after {attempts} attempts, last: {what}", endpoint, attempts, reason
+                )
+            self._observer.on_retry(reason)
+            self._observer.on_backoff(reason, delay)
+            log.info("retrying %s after %s in %.2fs (attempt %d)", endpoint, what, delay, attempts + 1)
+            if self._stop.wait(delay):
+                raise AkeneoCancelled(f"{endpoint}: stopped while waiting to retry after {what}")
+
+    def _exchange(self, call: _Call, token: str | None) -> requests.Response | RetryReason:
+        """One HTTP exchange inside a slot of the host's gate: the response, or why there was none."""
+        headers = call.headers if token is None else {**call.headers, "Authorization": f"Bearer {token}"}
+        status = 0
+        with self._gate.slot():
+            self._observer.on_in_flight(1)
+            began = time.perf_counter()
+            try:
+                response = self._session.request(
+                    call.method,
+                    call.url,
+                    headers=headers,
+                    data=call.body,
+                    params=call.params,
+                    auth=call.basic_auth,
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                )
+                status = response.status_code
+                return response
+            except requests.exceptions.SSLError as exc:
+                raise AkeneoError(f"{call.endpoint}: TLS verification failed: {exc}") from None
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                return _failure_reason(exc)
+            except requests.RequestException as exc:
+                # Only the type: some of these messages quote header values, which could hold a token.
+                raise AkeneoError(f"{call.endpoint}: request failed: {type(exc).__name__}") from None
+            finally:
+                self._observer.on_in_flight(-1)
+                self._observer.on_request(call.endpoint, status, time.perf_counter() - began)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    method: str
+    url: str
+    endpoint: str
+    headers: dict[str, str]
+    body: bytes | None = dataclasses.field(repr=False)  # token calls carry the password
+    params: Mapping[str, Any] | None
+    basic_auth: tuple[str, str] | None = dataclasses.field(repr=False)
+
+
+def _failure_reason(exc: requests.RequestException) -> RetryReason:
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    # A read timeout while the body streams in surfaces as a ConnectionError wrapping urllib3's error.
+    if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
+        return "timeout"
+    return "connection"
