@@ -119,7 +119,7 @@ EXTRA_ATTRIBUTES: list[dict[str, Any]] = [
     {"code": "rating", "type": "pim_catalog_number", "group": "marketing", "decimals_allowed": False,
      "negative_allowed": False, "number_min": "1", "number_max": "5", "labels": {"en_US": "Rating"}},
     {"code": "special_price", "type": "pim_catalog_price_collection", "group": "erp", "scopable": True,
-     "decimals_allowed": True, "negative_allowed": False, "labels": {"en_US": "Special price"}},
+     "decimals_allowed": True, "labels": {"en_US": "Special price"}},
     {"code": "shipping_weight", "type": "pim_catalog_metric", "group": "technical", "scopable": True,
      "metric_family": "Weight", "default_metric_unit": "KILOGRAM", "decimals_allowed": True,
      "negative_allowed": False, "labels": {"en_US": "Shipping weight"}},
@@ -218,6 +218,7 @@ def attribute_item(**given: Any) -> dict[str, Any]:
     """An attribute as GET /attributes answers it: every property present, null where unset."""
     kind = given["type"]
     numeric = kind in ("pim_catalog_number", "pim_catalog_metric", "pim_catalog_price_collection")
+    signed = kind in ("pim_catalog_number", "pim_catalog_metric")
     item: dict[str, Any] = {
         "code": given["code"],
         "type": kind,
@@ -236,7 +237,8 @@ def attribute_item(**given: Any) -> dict[str, Any]:
         "number_min": given.get("number_min"),
         "number_max": given.get("number_max"),
         "decimals_allowed": given.get("decimals_allowed", False if numeric else None),
-        "negative_allowed": given.get("negative_allowed", False if numeric else None),
+        # Akeneo has no sign rule for prices: their negative_allowed stays null.
+        "negative_allowed": given.get("negative_allowed", False if signed else None),
         "date_min": given.get("date_min"),
         "date_max": given.get("date_max"),
         "max_file_size": given.get("max_file_size"),
