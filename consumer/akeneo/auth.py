@@ -106,7 +106,8 @@ def _read_token(content: bytes) -> tuple[str, str | None, float]:
     if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
         raise AkeneoError("Akeneo's token answer has no access_token")
     expires_in = data.get("expires_in", 3600)
-    if not isinstance(expires_in, int | float) or expires_in <= 0:
-        expires_in = 3600
+    if not isinstance(expires_in, int | float):
+        expires_in = 3600  # Akeneo's documented default
+    expires_in = max(expires_in, 0)
     refresh = data.get("refresh_token")
     return data["access_token"], refresh if isinstance(refresh, str) else None, float(expires_in)
