@@ -1,0 +1,73 @@
+"""The simulator's knobs: latency, limits and injected faults, changeable while it runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any
+
+_ERROR_STATUSES = (500, 502, 503)
+
+
+@dataclass(frozen=True, slots=True)
+class SimKnobs:
+    """Behaviour settings; 0 switches a limit or a fault off. Replaced whole, so reads need no lock."""
+
+    token_ttl_s: float = 3600.0  # access token lifetime (Akeneo's default)
+    refresh_token_ttl_s: float = 1_209_600.0  # 14 days, Akeneo's default
+    latency_base_s: float = 0.0  # added to every API answer
+    latency_per_product_s: float = 0.0  # added per line of a collection PATCH
+    max_concurrency: int = 0  # requests in progress above this answer 429
+    rps_limit: float = 0.0  # requests in the last second above this answer 429
+    retry_after_s: float = 1.0  # Retry-After of 429 and injected 503 answers
+    error_rate: float = 0.0  # share of API requests answered with one of error_statuses
+    error_statuses: tuple[int, ...] = _ERROR_STATUSES
+    drop_rate: float = 0.0  # share of API requests whose connection is closed without an answer
+    slow_rate: float = 0.0  # share of API requests delayed by slow_s more
+    slow_s: float = 0.0
+    outage_until: float = 0.0  # time.monotonic() deadline: every API request answers 503 until then
+    seed: int | None = None  # seeds the fault dice for reproducible runs
+
+    def replace(self, **changes: Any) -> SimKnobs:
+        """A copy with ``changes`` applied; ``outage_for_s=S`` sets ``outage_until`` S seconds from now.
+
+        Raises ValueError naming the first unknown or invalid knob.
+        """
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        clean: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "outage_for_s":
+                name, value = "outage_until", time.monotonic() + _non_negative(name, value)
+            elif name not in fields:
+                raise ValueError(f"unknown knob {name!r}")
+            elif name == "seed":
+                value = None if value is None else int(value)
+            elif name == "error_statuses":
+                value = tuple(int(s) for s in value)
+                if not value or any(s < 500 or s > 599 for s in value):
+                    raise ValueError("knob 'error_statuses' needs 5xx codes")
+            elif name == "max_concurrency":
+                value = int(_non_negative(name, value))
+            else:
+                value = _non_negative(name, value)
+                if name.endswith("_rate") and name != "rps_limit" and value > 1:
+                    raise ValueError(f"knob {name!r} is a share between 0 and 1")
+            clean[name] = value
+        return dataclasses.replace(self, **clean)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view; the outage deadline is shown as seconds remaining."""
+        data = dataclasses.asdict(self)
+        data["error_statuses"] = list(self.error_statuses)
+        data["outage_remaining_s"] = max(0.0, self.outage_until - time.monotonic())
+        del data["outage_until"]
+        return data
+
+
+def _non_negative(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"knob {name!r} needs a number")
+    if value < 0:
+        raise ValueError(f"knob {name!r} must not be negative")
+    return float(value)
