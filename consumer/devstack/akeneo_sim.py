@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -71,12 +71,14 @@ class AkeneoSimulator:
 
     def __init__(self, catalog: Mapping[str, Any] | None = None,
                  credentials: Iterable[Any] = DEFAULT_CREDENTIALS, knobs: SimKnobs | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock`` (monotonic seconds) drives token expiry, rate limits and outages (tests fake it)."""
         self.catalog = Catalog(load_sample_catalog() if catalog is None else catalog)
+        self._clock = clock
         self._store = ProductStore(self.catalog.identifier_attribute)
-        self._auth = TokenAuthority(credentials)
+        self._auth = TokenAuthority(credentials, clock)
         self._stats = Stats()
-        self._traffic = Traffic()
+        self._traffic = Traffic(clock)
         self._knobs = knobs or SimKnobs()
         self._traffic.seed(self._knobs.seed)
         self._knobs_lock = threading.Lock()
@@ -119,7 +121,7 @@ class AkeneoSimulator:
     def set_knobs(self, **changes: Any) -> SimKnobs:
         """Change knobs by name (see SimKnobs; ``outage_for_s=S`` too). Raises ValueError on a bad one."""
         with self._knobs_lock:
-            self._knobs = self._knobs.replace(**changes)
+            self._knobs = self._knobs.replace(clock=self._clock, **changes)
             if "seed" in changes:
                 self._traffic.seed(self._knobs.seed)
             return self._knobs
@@ -255,9 +257,9 @@ class AkeneoSimulator:
             if method == "GET" and name == "products":
                 return ok(self.products)
             if method == "GET" and name == "knobs":
-                return ok(self._knobs.as_dict())
+                return ok(self._knobs.as_dict(self._clock()))
             if method == "POST" and name == "knobs":
-                return ok(self.set_knobs(**params).as_dict())
+                return ok(self.set_knobs(**params).as_dict(self._clock()))
             if method == "POST" and name == "reset":
                 self.reset_stats()
                 return ok({"reset": "stats"})

@@ -70,9 +70,9 @@ class AttributeRule:
             localizable=bool(item.get("localizable", False)),
             scopable=bool(item.get("scopable", False)),
             available_locales=frozenset(item.get("available_locales") or ()),
-            # Akeneo's own defaults for number-like attributes when the flags are absent.
-            decimals_allowed=bool(item.get("decimals_allowed", True)),
-            negative_allowed=bool(item.get("negative_allowed", True)),
+            # Absent or null (e.g. negative_allowed of a price collection): no such rule.
+            decimals_allowed=item.get("decimals_allowed") is not False,
+            negative_allowed=item.get("negative_allowed") is not False,
             number_min=_decimal_or_none(item.get("number_min")),
             number_max=_decimal_or_none(item.get("number_max")),
             metric_family=item.get("metric_family") or None,

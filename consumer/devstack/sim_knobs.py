@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +30,8 @@ class SimKnobs:
     outage_until: float = 0.0  # time.monotonic() deadline: every API request answers 503 until then
     seed: int | None = None  # seeds the fault dice for reproducible runs
 
-    def replace(self, **changes: Any) -> SimKnobs:
-        """A copy with ``changes`` applied; ``outage_for_s=S`` sets ``outage_until`` S seconds from now.
+    def replace(self, *, clock: Callable[[], float] = time.monotonic, **changes: Any) -> SimKnobs:
+        """A copy with ``changes`` applied; ``outage_for_s=S`` sets ``outage_until`` to ``clock() + S``.
 
         Raises ValueError naming the first unknown or invalid knob.
         """
@@ -38,7 +39,7 @@ class SimKnobs:
         clean: dict[str, Any] = {}
         for name, value in changes.items():
             if name == "outage_for_s":
-                name, value = "outage_until", time.monotonic() + _non_negative(name, value)
+                name, value = "outage_until", clock() + _non_negative(name, value)
             elif name not in fields:
                 raise ValueError(f"unknown knob {name!r}")
             elif name == "seed":
@@ -56,11 +57,11 @@ class SimKnobs:
             clean[name] = value
         return dataclasses.replace(self, **clean)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly view; the outage deadline is shown as seconds remaining."""
+    def as_dict(self, now: float) -> dict[str, Any]:
+        """JSON-friendly view; the outage deadline is shown as seconds remaining after ``now``."""
         data = dataclasses.asdict(self)
         data["error_statuses"] = list(self.error_statuses)
-        data["outage_remaining_s"] = max(0.0, self.outage_until - time.monotonic())
+        data["outage_remaining_s"] = max(0.0, self.outage_until - now)
         del data["outage_until"]
         return data
 

@@ -33,6 +33,15 @@ _TOP_LEVEL = frozenset({
 })
 _VALUE_KEYS = ("locale", "scope", "data")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?)?$")
+# Types whose data is one code, or a list of codes, checked for shape only (no media or records here).
+_CODE_TYPES = frozenset({
+    "pim_catalog_file", "pim_catalog_image", "pim_reference_data_simpleselect",
+    "pim_catalog_reference_data_simple_select", "akeneo_reference_entity",
+})
+_CODE_LIST_TYPES = frozenset({
+    "pim_reference_data_multiselect", "pim_catalog_reference_data_multi_select",
+    "pim_catalog_asset_collection", "akeneo_reference_entity_collection",
+})
 # Akeneo's text attributes hold at most 255 characters unless max_characters says less.
 _TEXT_LIMITS = {"pim_catalog_text": 255, "pim_catalog_textarea": 65535}
 
@@ -243,10 +252,10 @@ def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: C
             yield f"The {', '.join(unknown)} values are not in the {code} attribute option list."
         else:
             item["data"] = [rule.options[c.lower()] for c in codes]
-    elif kind in ("pim_catalog_file", "pim_catalog_image", "pim_reference_data_simpleselect"):
+    elif kind in _CODE_TYPES:
         if not isinstance(data, str):
             raise _StructureError(f'Property "{code}" expects a string as data, "{php_type(data)}" given.')
-    elif kind in ("pim_reference_data_multiselect", "pim_catalog_asset_collection"):
+    elif kind in _CODE_LIST_TYPES:
         _expect_list_of_codes(code, data)
     # Other types (table, product link, ...) are stored as given.
 
