@@ -1,0 +1,87 @@
+"""Safety: TLS verified by default, no secret or token in logs, errors or reprs."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from consumer.akeneo import AkeneoClient, AkeneoError, Credentials, RetryPolicy
+from consumer.devstack.akeneo_sim import AkeneoSimulator
+
+from .support import SIM_CREDENTIALS, Connect, Recorder, product
+
+
+@pytest.fixture
+def self_signed_tls_port(tmp_path: Path) -> Iterator[int]:
+    """A loopback TLS endpoint with a self-signed certificate: handshakes, never answers HTTP."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                context.wrap_socket(conn, server_side=True).close()
+            except (ssl.SSLError, OSError):
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_tls_is_verified_by_default_and_a_bad_certificate_is_final(self_signed_tls_port: int) -> None:
+    recorder = Recorder()
+    client = AkeneoClient(f"https://127.0.0.1:{self_signed_tls_port}", SIM_CREDENTIALS, observer=recorder,
+                          retry=RetryPolicy(base_s=0.001, max_attempts=5))
+    with client, pytest.raises(AkeneoError, match="TLS verification failed"):
+        client.get_json("channels")
+    assert recorder.requests == [("POST /oauth/token", 0)]  # one attempt: not retried
+    assert not recorder.retries
+
+
+def test_credentials_repr_hides_the_secret_and_the_password() -> None:
+    creds = Credentials("my-client", "client-secret-value", "julia", "password-value")
+    for text in (repr(creds), str(creds), f"{creds}", repr([creds])):
+        assert "client-secret-value" not in text and "password-value" not in text
+        assert "my-client" in text and "julia" in text
+
+
+def test_nothing_logged_or_raised_carries_a_secret_or_a_token(
+    sim: AkeneoSimulator, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # urllib3's and ours, at their most talkative
+    client, _ = connect(retry=RetryPolicy(base_s=0.001, cap_s=0.002, max_attempts=2))
+    client.upsert_products([product("logged")])
+    sim.expire_tokens()
+    sim.fail_next(1, 503, retry_after_s=0.01)
+    client.upsert_products([product("logged-again")])  # 401, renewal, 503, retry
+    sim.set_knobs(error_rate=1.0, error_statuses=(500,))
+    with pytest.raises(AkeneoError) as failure:
+        client.get_product("logged")
+    tokens_issued = sum(sim.stats()["tokens_issued"].values())
+    assert tokens_issued == 2
+    everything = caplog.text + str(failure.value) + repr(failure.value) + repr(client)
+    assert "retrying" in caplog.text  # the retries were logged ...
+    for secret in ("sim-secret", "Bearer", "access_token", "refresh_token", "Basic "):
+        assert secret not in everything  # ... but never a secret or a token
+    assert "password" not in caplog.text.lower()
