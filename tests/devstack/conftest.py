@@ -1,124 +1,25 @@
-"""Fixtures of the simulator tests: a small catalog shaped like Akeneo's list items, and a running simulator."""
+"""Fixtures of the simulator tests: a fake clock, a running simulator, a raw authenticated session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import requests
 
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 
-CLIENT_ID, SECRET, USERNAME, PASSWORD = "sim-client", "sim-secret", "admin", "admin"
-API = "/api/rest/v1"
-
-
-def _attribute(code: str, kind: str, **flags: Any) -> dict[str, Any]:
-    item = {"code": code, "type": kind, "group": "marketing", "localizable": False, "scopable": False,
-            "available_locales": [], "unique": kind == "pim_catalog_identifier", "labels": {"en_US": code}}
-    item.update(flags)
-    return item
-
-
-def small_catalog() -> dict[str, Any]:
-    """Every attribute type and flag combination the validation rules care about."""
-    return {
-        "attributes": [
-            _attribute("sku", "pim_catalog_identifier"),
-            _attribute("name", "pim_catalog_text", localizable=True),
-            _attribute("description", "pim_catalog_textarea", localizable=True, scopable=True),
-            _attribute("teaser", "pim_catalog_text", scopable=True),
-            _attribute("ean", "pim_catalog_text", max_characters=13),
-            _attribute("legal_fr", "pim_catalog_text", localizable=True, available_locales=["fr_FR"]),
-            _attribute("release_date", "pim_catalog_date"),
-            _attribute("color_scanning", "pim_catalog_boolean"),
-            _attribute("zoom", "pim_catalog_number", decimals_allowed=False, negative_allowed=False,
-                       number_min="1", number_max="50"),
-            _attribute("temperature", "pim_catalog_number", decimals_allowed=True, negative_allowed=True),
-            _attribute("weight", "pim_catalog_metric", metric_family="Weight", default_metric_unit="KILOGRAM",
-                       decimals_allowed=True, negative_allowed=False),
-            _attribute("price", "pim_catalog_price_collection", decimals_allowed=True, negative_allowed=False),
-            _attribute("color", "pim_catalog_simpleselect"),
-            _attribute("functions", "pim_catalog_multiselect"),
-            _attribute("picture", "pim_catalog_image"),
-        ],
-        "attribute_options": {
-            "color": [{"code": c, "sort_order": i, "labels": {"en_US": c.title()}}
-                      for i, c in enumerate(["black", "white", "Red"], 1)],
-            "functions": [{"code": c, "sort_order": i, "labels": {"en_US": c}}
-                          for i, c in enumerate(["copy", "fax", "print", "scan"], 1)],
-        },
-        "channels": [
-            {"code": "ecommerce", "locales": ["en_US", "fr_FR", "de_DE"], "currencies": ["EUR", "USD"],
-             "category_tree": "master", "conversion_units": {}, "labels": {"en_US": "Ecommerce"}},
-            {"code": "mobile", "locales": ["en_US", "fr_FR"], "currencies": ["EUR"],
-             "category_tree": "master", "conversion_units": {}, "labels": {"en_US": "Mobile"}},
-        ],
-        "locales": [{"code": "de_DE", "enabled": True}, {"code": "en_US", "enabled": True},
-                    {"code": "fr_FR", "enabled": True}, {"code": "it_IT", "enabled": False}],
-        "currencies": [{"code": "EUR", "enabled": True, "label": "Euro"},
-                       {"code": "USD", "enabled": True, "label": "US dollar"},
-                       {"code": "GBP", "enabled": False, "label": "British pound"}],
-        "measurement_families": [
-            {"code": "Weight", "labels": {"en_US": "Weight"}, "standard_unit_code": "KILOGRAM", "units": {
-                "GRAM": {"code": "GRAM", "labels": {"en_US": "Gram"},
-                         "convert_from_standard": [{"operator": "mul", "value": "0.001"}], "symbol": "g"},
-                "KILOGRAM": {"code": "KILOGRAM", "labels": {"en_US": "Kilogram"},
-                             "convert_from_standard": [{"operator": "mul", "value": "1"}], "symbol": "kg"},
-            }},
-            {"code": "Length", "labels": {"en_US": "Length"}, "standard_unit_code": "METER", "units": {
-                "METER": {"code": "METER", "labels": {"en_US": "Meter"},
-                          "convert_from_standard": [{"operator": "mul", "value": "1"}], "symbol": "m"},
-            }},
-        ],
-        "families": [{"code": "printers", "attribute_as_label": "name", "attribute_as_image": None,
-                      "attributes": ["sku", "name"], "attribute_requirements": {"ecommerce": ["sku"]},
-                      "labels": {"en_US": "Printers"}}],
-        "categories": [{"code": "master", "parent": None, "labels": {"en_US": "Master"}},
-                       {"code": "printers", "parent": "master", "labels": {"en_US": "Printers"}}],
-    }
+from .support import Api, FakeClock, small_catalog
 
 
 @pytest.fixture
-def sim() -> Iterator[AkeneoSimulator]:
-    with AkeneoSimulator(small_catalog()) as simulator:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> Iterator[AkeneoSimulator]:
+    with AkeneoSimulator(small_catalog(), clock=clock) as simulator:
         yield simulator
-
-
-def fetch_token(base_url: str, session: requests.Session | None = None) -> dict[str, Any]:
-    http = session or requests
-    answer = http.post(f"{base_url}/api/oauth/v1/token", auth=(CLIENT_ID, SECRET),
-                       json={"grant_type": "password", "username": USERNAME, "password": PASSWORD}, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
-
-
-class Api:
-    """A bare authenticated HTTP session on the simulator, for tests that check raw answers."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.session = requests.Session()
-        self.token = fetch_token(base_url, self.session)
-        self.session.headers["Authorization"] = f"Bearer {self.token['access_token']}"
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{API}{path}"
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.get(self.url(path), timeout=10, **kwargs)
-
-    def patch_json(self, path: str, payload: Any) -> requests.Response:
-        return self.session.patch(self.url(path), json=payload, timeout=10)
-
-    def patch_lines(self, lines: list[bytes], content_type: str | None = "application/vnd.akeneo.collection+json"
-                    ) -> requests.Response:
-        headers = {} if content_type is None else {"Content-Type": content_type}
-        return self.session.patch(self.url("/products"), data=b"\n".join(lines), headers=headers, timeout=10)
-
-    def close(self) -> None:
-        self.session.close()
 
 
 @pytest.fixture
