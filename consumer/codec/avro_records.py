@@ -1,0 +1,87 @@
+"""Our two records in Avro binary, laid out exactly as schemas/*.avsc declare them.
+
+The change decoder and both encoders are hand-written (they run once per event); the field
+order below must follow the .avsc files, which tests/codec check byte for byte against fastavro.
+"""
+
+from __future__ import annotations
+
+from consumer.codec.avro_binary import (
+    EMPTY,
+    read_enum,
+    read_long,
+    read_string,
+    read_values,
+    write_int,
+    write_long,
+    write_optional_string,
+    write_string,
+    write_values,
+)
+from consumer.codec.errors import DecodeError, EncodeError
+from consumer.codec.events import OPERATIONS, STATUSES, ChangeEvent, FeedbackEvent
+
+_OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
+_STATUS_INDEX = {status: i for i, status in enumerate(STATUSES)}
+
+
+def decode_change(buf: bytes) -> ChangeEvent:
+    event_id, pos = read_string(buf, 0, "event_id")
+    occurred_at, pos = read_long(buf, pos)
+    operation, pos = read_enum(buf, pos, OPERATIONS, "operation")
+    identifier, pos = read_string(buf, pos, "identifier")
+    try:
+        if not identifier:
+            raise DecodeError("identifier must not be empty")
+        if not event_id:
+            raise DecodeError("event_id must not be empty")
+        values, pos = read_values(buf, pos)
+        if pos != len(buf):
+            raise DecodeError(f"{len(buf) - pos} unexpected bytes after the Avro record")
+    except DecodeError as exc:
+        raise DecodeError(exc.reason, identifier=identifier or None, event_id=event_id or None) from None
+    return ChangeEvent(event_id, occurred_at, operation, identifier, values)
+
+
+def encode_change(event: ChangeEvent) -> bytes:
+    try:
+        out = bytearray()
+        write_string(out, event.event_id)
+        out += write_long(event.occurred_at)
+        out += write_long(_OPERATION_INDEX[event.operation])
+        write_string(out, event.identifier)
+        write_values(out, event.values)
+        return bytes(out)
+    except (AttributeError, TypeError, KeyError, OverflowError) as exc:
+        raise EncodeError(f"change event for {event.identifier!r} cannot be encoded: {exc}") from None
+
+
+def encode_feedback(event: FeedbackEvent) -> bytes:
+    try:
+        out = bytearray()
+        write_string(out, event.event_id)
+        write_string(out, event.identifier)
+        out += write_long(_OPERATION_INDEX[event.operation])
+        out += write_long(_STATUS_INDEX[event.status])
+        out += write_int(event.status_code)
+        write_optional_string(out, event.message)
+        if event.errors:
+            out += write_long(len(event.errors))
+            for error in event.errors:
+                write_optional_string(out, error.get("property"))
+                write_optional_string(out, error.get("attribute"))
+                write_optional_string(out, error.get("locale"))
+                write_optional_string(out, error.get("scope"))
+                write_string(out, error.get("message") or "")
+        out += EMPTY
+        write_string(out, event.topic)
+        out += write_int(event.partition)
+        out += write_long(event.offset)
+        out += write_long(event.occurred_at)
+        out += write_long(event.processed_at)
+        out += write_int(event.attempts)
+        out += b"\x01" if event.dry_run else b"\x00"
+        write_values(out, event.values)
+        return bytes(out)
+    except (AttributeError, TypeError, KeyError, OverflowError) as exc:
+        raise EncodeError(f"feedback for {event.identifier!r} cannot be encoded: {exc}") from None
