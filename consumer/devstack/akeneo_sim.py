@@ -211,7 +211,7 @@ class AkeneoSimulator:
                 response = _refusal_response(refusal)
             else:
                 host = headers.get("Host")
-                base = f"http://{host}" if host else self.base_url
+                base = "" if knobs.relative_links else f"http://{host}" if host else self.base_url
                 query = dict(parse_qsl(raw_query, keep_blank_values=True))
                 response = self._dispatch(method, target, match, Request(method, match.params, query, headers,
                                                                           body, base))

@@ -29,6 +29,7 @@ class SimKnobs:
     slow_s: float = 0.0
     outage_until: float = 0.0  # time.monotonic() deadline: every API request answers 503 until then
     seed: int | None = None  # seeds the fault dice for reproducible runs
+    relative_links: bool = False  # _links hrefs as paths without scheme and host (both are legal)
 
     def replace(self, *, clock: Callable[[], float] = time.monotonic, **changes: Any) -> SimKnobs:
         """A copy with ``changes`` applied; ``outage_for_s=S`` sets ``outage_until`` to ``clock() + S``.
@@ -42,6 +43,8 @@ class SimKnobs:
                 name, value = "outage_until", clock() + _non_negative(name, value)
             elif name not in fields:
                 raise ValueError(f"unknown knob {name!r}")
+            elif name == "relative_links":
+                value = bool(value)
             elif name == "seed":
                 value = None if value is None else int(value)
             elif name == "error_statuses":
