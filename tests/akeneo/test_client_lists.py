@@ -10,13 +10,19 @@ from consumer.devstack.akeneo_sim import AkeneoSimulator
 from .support import CATALOG, COLOR_OPTIONS, Connect, product
 
 
-def test_every_page_of_a_list_is_read_in_order(sim: AkeneoSimulator, connect: Connect) -> None:
+@pytest.mark.parametrize("relative_links", [False, True], ids=["absolute-links", "relative-links"])
+def test_every_page_of_a_list_is_read_in_order(
+    sim: AkeneoSimulator, connect: Connect, relative_links: bool
+) -> None:
+    sim.set_knobs(relative_links=relative_links)
     client, recorder = connect()
+    first_page = client.get_json("attributes", {"limit": 10})
+    assert first_page["_links"]["next"]["href"].startswith("/" if relative_links else "http://")
     codes = [a["code"] for a in client.iter_list("attributes", limit=10)]
     assert codes == [a["code"] for a in CATALOG["attributes"]]
     pages = -(-len(codes) // 10)
-    assert sim.request_count("GET", "/api/rest/v1/attributes", 200) == pages
-    assert recorder.requests.count(("GET /attributes", 200)) == pages
+    assert sim.request_count("GET", "/api/rest/v1/attributes", 200) == pages + 1  # + the first_page check
+    assert recorder.requests.count(("GET /attributes", 200)) == pages + 1
 
 
 def test_nested_lists_and_extra_parameters(sim: AkeneoSimulator, connect: Connect) -> None:

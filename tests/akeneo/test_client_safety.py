@@ -30,13 +30,15 @@ def self_signed_tls_port(tmp_path: Path) -> Iterator[int]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)  # so that the loop notices the end of the test
+    done = threading.Event()
 
     def serve() -> None:
-        while True:
+        while not done.is_set():
             try:
                 conn, _ = listener.accept()
-            except OSError:
-                return
+            except TimeoutError:
+                continue
             try:
                 context.wrap_socket(conn, server_side=True).close()
             except (ssl.SSLError, OSError):
@@ -45,8 +47,9 @@ def self_signed_tls_port(tmp_path: Path) -> Iterator[int]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield listener.getsockname()[1]
-    listener.close()
+    done.set()
     thread.join(timeout=5)
+    listener.close()
 
 
 def test_tls_is_verified_by_default_and_a_bad_certificate_is_final(self_signed_tls_port: int) -> None:
