@@ -12,8 +12,16 @@ COLLECTION = "application/vnd.akeneo.collection+json"
 
 
 def _attribute(code: str, kind: str, **flags: Any) -> dict[str, Any]:
-    item = {"code": code, "type": kind, "group": "marketing", "localizable": False, "scopable": False,
-            "available_locales": [], "unique": kind == "pim_catalog_identifier", "labels": {"en_US": code}}
+    item = {
+        "code": code,
+        "type": kind,
+        "group": "marketing",
+        "localizable": False,
+        "scopable": False,
+        "available_locales": [],
+        "unique": kind == "pim_catalog_identifier",
+        "labels": {"en_US": code},
+    }
     item.update(flags)
     return item
 
@@ -30,51 +38,121 @@ def small_catalog() -> dict[str, Any]:
             _attribute("legal_fr", "pim_catalog_text", localizable=True, available_locales=["fr_FR"]),
             _attribute("release_date", "pim_catalog_date"),
             _attribute("color_scanning", "pim_catalog_boolean"),
-            _attribute("zoom", "pim_catalog_number", decimals_allowed=False, negative_allowed=False,
-                       number_min="1", number_max="50"),
+            _attribute(
+                "zoom",
+                "pim_catalog_number",
+                decimals_allowed=False,
+                negative_allowed=False,
+                number_min="1",
+                number_max="50",
+            ),
             _attribute("temperature", "pim_catalog_number", decimals_allowed=True, negative_allowed=True),
-            _attribute("weight", "pim_catalog_metric", metric_family="Weight", default_metric_unit="KILOGRAM",
-                       decimals_allowed=True, negative_allowed=False),
-            _attribute("price", "pim_catalog_price_collection", decimals_allowed=True, negative_allowed=None,
-                       number_max="10000"),
+            _attribute(
+                "weight",
+                "pim_catalog_metric",
+                metric_family="Weight",
+                default_metric_unit="KILOGRAM",
+                decimals_allowed=True,
+                negative_allowed=False,
+            ),
+            _attribute(
+                "price",
+                "pim_catalog_price_collection",
+                decimals_allowed=True,
+                negative_allowed=None,
+                number_max="10000",
+            ),
             _attribute("color", "pim_catalog_simpleselect"),
             _attribute("functions", "pim_catalog_multiselect"),
             _attribute("picture", "pim_catalog_image"),
         ],
         "attribute_options": {
-            "color": [{"code": c, "sort_order": i, "labels": {"en_US": c.title()}}
-                      for i, c in enumerate(["black", "white", "Red"], 1)],
-            "functions": [{"code": c, "sort_order": i, "labels": {"en_US": c}}
-                          for i, c in enumerate(["copy", "fax", "print", "scan"], 1)],
+            "color": [
+                {"code": c, "sort_order": i, "labels": {"en_US": c.title()}}
+                for i, c in enumerate(["black", "white", "Red"], 1)
+            ],
+            "functions": [
+                {"code": c, "sort_order": i, "labels": {"en_US": c}}
+                for i, c in enumerate(["copy", "fax", "print", "scan"], 1)
+            ],
         },
         "channels": [
-            {"code": "ecommerce", "locales": ["en_US", "fr_FR", "de_DE"], "currencies": ["EUR", "USD"],
-             "category_tree": "master", "conversion_units": {}, "labels": {"en_US": "Ecommerce"}},
-            {"code": "mobile", "locales": ["en_US", "fr_FR"], "currencies": ["EUR"],
-             "category_tree": "master", "conversion_units": {}, "labels": {"en_US": "Mobile"}},
+            {
+                "code": "ecommerce",
+                "locales": ["en_US", "fr_FR", "de_DE"],
+                "currencies": ["EUR", "USD"],
+                "category_tree": "master",
+                "conversion_units": {},
+                "labels": {"en_US": "Ecommerce"},
+            },
+            {
+                "code": "mobile",
+                "locales": ["en_US", "fr_FR"],
+                "currencies": ["EUR"],
+                "category_tree": "master",
+                "conversion_units": {},
+                "labels": {"en_US": "Mobile"},
+            },
         ],
-        "locales": [{"code": "de_DE", "enabled": True}, {"code": "en_US", "enabled": True},
-                    {"code": "fr_FR", "enabled": True}, {"code": "it_IT", "enabled": False}],
-        "currencies": [{"code": "EUR", "enabled": True, "label": "Euro"},
-                       {"code": "USD", "enabled": True, "label": "US dollar"},
-                       {"code": "GBP", "enabled": False, "label": "British pound"}],
+        "locales": [
+            {"code": "de_DE", "enabled": True},
+            {"code": "en_US", "enabled": True},
+            {"code": "fr_FR", "enabled": True},
+            {"code": "it_IT", "enabled": False},
+        ],
+        "currencies": [
+            {"code": "EUR", "enabled": True, "label": "Euro"},
+            {"code": "USD", "enabled": True, "label": "US dollar"},
+            {"code": "GBP", "enabled": False, "label": "British pound"},
+        ],
         "measurement_families": [
-            {"code": "Weight", "labels": {"en_US": "Weight"}, "standard_unit_code": "KILOGRAM", "units": {
-                "GRAM": {"code": "GRAM", "labels": {"en_US": "Gram"},
-                         "convert_from_standard": [{"operator": "mul", "value": "0.001"}], "symbol": "g"},
-                "KILOGRAM": {"code": "KILOGRAM", "labels": {"en_US": "Kilogram"},
-                             "convert_from_standard": [{"operator": "mul", "value": "1"}], "symbol": "kg"},
-            }},
-            {"code": "Length", "labels": {"en_US": "Length"}, "standard_unit_code": "METER", "units": {
-                "METER": {"code": "METER", "labels": {"en_US": "Meter"},
-                          "convert_from_standard": [{"operator": "mul", "value": "1"}], "symbol": "m"},
-            }},
+            {
+                "code": "Weight",
+                "labels": {"en_US": "Weight"},
+                "standard_unit_code": "KILOGRAM",
+                "units": {
+                    "GRAM": {
+                        "code": "GRAM",
+                        "labels": {"en_US": "Gram"},
+                        "convert_from_standard": [{"operator": "mul", "value": "0.001"}],
+                        "symbol": "g",
+                    },
+                    "KILOGRAM": {
+                        "code": "KILOGRAM",
+                        "labels": {"en_US": "Kilogram"},
+                        "convert_from_standard": [{"operator": "mul", "value": "1"}],
+                        "symbol": "kg",
+                    },
+                },
+            },
+            {
+                "code": "Length",
+                "labels": {"en_US": "Length"},
+                "standard_unit_code": "METER",
+                "units": {
+                    "METER": {
+                        "code": "METER",
+                        "labels": {"en_US": "Meter"},
+                        "convert_from_standard": [{"operator": "mul", "value": "1"}],
+                        "symbol": "m",
+                    },
+                },
+            },
         ],
-        "families": [{"code": "printers", "attribute_as_label": "name", "attribute_as_image": None,
-                      "attributes": ["sku", "name"], "attribute_requirements": {"ecommerce": ["sku"]},
-                      "labels": {"en_US": "Printers"}}],
-        "categories": [{"code": "master", "parent": None, "labels": {"en_US": "Master"}},
-                       {"code": "printers", "parent": "master", "labels": {"en_US": "Printers"}}],
+        "families": [
+            {
+                "code": "printers",
+                "attribute_as_label": "name",
+                "attribute_as_image": None,
+                "attributes": ["sku", "name"],
+                "attribute_requirements": {"ecommerce": ["sku"]},
+                "labels": {"en_US": "Printers"},
+            }
+        ],
+        "categories": [
+            {"code": "master", "parent": None, "labels": {"en_US": "Master"}},
+            {"code": "printers", "parent": "master", "labels": {"en_US": "Printers"}},
+        ],
     }
 
 

@@ -11,8 +11,9 @@ from .support import API, CLIENT_ID, PASSWORD, SECRET, USERNAME, FakeClock, fetc
 TOKEN = "/api/oauth/v1/token"
 
 
-def _token(sim: AkeneoSimulator, body: dict[str, str], auth: tuple[str, str] = (CLIENT_ID, SECRET)
-           ) -> requests.Response:
+def _token(
+    sim: AkeneoSimulator, body: dict[str, str], auth: tuple[str, str] = (CLIENT_ID, SECRET)
+) -> requests.Response:
     return requests.post(sim.base_url + TOKEN, auth=auth, json=body, timeout=10)
 
 
@@ -31,18 +32,27 @@ def test_password_grant_answers_akeneo_token_shape(sim: AkeneoSimulator) -> None
 
 
 def test_form_encoded_grant_is_accepted(sim: AkeneoSimulator) -> None:
-    answer = requests.post(sim.base_url + TOKEN, auth=(CLIENT_ID, SECRET), timeout=10,
-                           data={"grant_type": "password", "username": USERNAME, "password": PASSWORD})
+    answer = requests.post(
+        sim.base_url + TOKEN,
+        auth=(CLIENT_ID, SECRET),
+        timeout=10,
+        data={"grant_type": "password", "username": USERNAME, "password": PASSWORD},
+    )
     assert answer.status_code == 200
     assert answer.json()["token_type"] == "bearer"
 
 
 def test_wrong_client_secret_is_refused(sim: AkeneoSimulator) -> None:
-    answer = _token(sim, {"grant_type": "password", "username": USERNAME, "password": PASSWORD},
-                    auth=(CLIENT_ID, "not-the-secret"))
+    answer = _token(
+        sim,
+        {"grant_type": "password", "username": USERNAME, "password": PASSWORD},
+        auth=(CLIENT_ID, "not-the-secret"),
+    )
     assert answer.status_code == 422
-    assert answer.json() == {"code": 422, "message": 'Parameter "client_id" is missing or does not match any '
-                                                      "client, or secret is invalid"}
+    assert answer.json() == {
+        "code": 422,
+        "message": 'Parameter "client_id" is missing or does not match any client, or secret is invalid',
+    }
 
 
 def test_unknown_client_and_missing_basic_auth_are_refused(sim: AkeneoSimulator) -> None:
@@ -62,24 +72,36 @@ def test_wrong_password_is_refused(sim: AkeneoSimulator) -> None:
 def test_missing_grant_fields_are_refused(sim: AkeneoSimulator) -> None:
     answer = _token(sim, {"grant_type": "password", "username": USERNAME})
     assert answer.status_code == 422
-    assert answer.json()["message"] == ('Parameter "grant_type", "username" or "password" is missing, '
-                                        "empty or invalid")
+    assert answer.json()["message"] == (
+        'Parameter "grant_type", "username" or "password" is missing, empty or invalid'
+    )
     assert _token(sim, {"username": USERNAME, "password": PASSWORD}).status_code == 422
     unsupported = _token(sim, {"grant_type": "client_credentials"})
     assert unsupported.json()["message"] == "This grant type is not authorized for this client"
 
 
 def test_token_body_must_be_json_or_form(sim: AkeneoSimulator) -> None:
-    bad_json = requests.post(sim.base_url + TOKEN, auth=(CLIENT_ID, SECRET), data=b"{nope",
-                             headers={"Content-Type": "application/json"}, timeout=10)
+    bad_json = requests.post(
+        sim.base_url + TOKEN,
+        auth=(CLIENT_ID, SECRET),
+        data=b"{nope",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
     assert bad_json.status_code == 400
     assert bad_json.json() == {"code": 400, "message": "Invalid json message received"}
-    wrong_type = requests.post(sim.base_url + TOKEN, auth=(CLIENT_ID, SECRET), data=b"x",
-                               headers={"Content-Type": "text/plain"}, timeout=10)
+    wrong_type = requests.post(
+        sim.base_url + TOKEN,
+        auth=(CLIENT_ID, SECRET),
+        data=b"x",
+        headers={"Content-Type": "text/plain"},
+        timeout=10,
+    )
     assert wrong_type.status_code == 415
     assert wrong_type.json()["message"] == (
         '"text/plain" in "Content-Type" header is not valid. '
-        'Only "application/json" or "application/x-www-form-urlencoded" are allowed.')
+        'Only "application/json" or "application/x-www-form-urlencoded" are allowed.'
+    )
 
 
 def test_requests_without_a_valid_bearer_get_akeneo_401_bodies(sim: AkeneoSimulator) -> None:
@@ -160,5 +182,6 @@ def test_credentials_are_configurable_and_hidden_from_repr(clock: FakeClock) -> 
         assert _token(sim, grant, auth=("erp", "erp-secret")).status_code == 200
         assert _token(sim, {**grant, "username": USERNAME, "password": PASSWORD}).status_code == 422
     from consumer.devstack.sim_auth import as_credentials
+
     shown = repr(as_credentials(creds[0]))
     assert "erp-secret" not in shown and "s3cret!" not in shown
