@@ -192,6 +192,9 @@ CATEGORIES: list[tuple[str, str | None, str]] = [
     ("sales", None, "Sales"),
     ("spring_sale", "sales", "Spring sale"),
 ]
+GROUPS = [("similar_cameras", "RELATED", "Similar cameras"), ("summer_promo", "RELATED", "Summer promotion")]
+ASSOCIATION_TYPES = [("X_SELL", "Cross sell"), ("UPSELL", "Upsell"), ("SUBSTITUTION", "Substitution"),
+                     ("PACK", "Pack")]
 # Categories carry a read-only `updated`; fixed so the generated file is reproducible.
 FIXED_UPDATED = "2024-01-02T03:04:05+00:00"
 
@@ -452,6 +455,9 @@ def build_catalog(source: Path) -> tuple[dict[str, Any], dict[str, Any], list[st
                       "labels": {"en_US": label}} for code, label, extra in FAMILIES],
         "categories": [{"code": code, "parent": parent, "updated": FIXED_UPDATED, "labels": {"en_US": label}}
                        for code, parent, label in CATEGORIES],
+        "groups": [{"code": code, "type": kind, "labels": {"en_US": label}} for code, kind, label in GROUPS],
+        "association_types": [{"code": code, "labels": {"en_US": label}, "is_quantified": False,
+                               "is_two_way": False} for code, label in ASSOCIATION_TYPES],
     }
     return catalog, units, notes
 

@@ -1,0 +1,269 @@
+"""Cell text -> Akeneo ``data``, one converter per attribute type, built once per column.
+
+A converter takes a non-empty cell and returns the value's ``data``, or raises Invalid with the
+reason. Converters close over everything they need (the attribute's rules, its options, its unit
+resolver), so converting a cell is a call and a few checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from consumer.catalog.model import AttributeInfo, Catalog
+from consumer.mapping.numbers import NumberRule
+from consumer.mapping.problems import Blank, Invalid
+from consumer.mapping.units import UnitResolver
+
+Converter = Callable[[str], Any]
+
+TEXT_LIMIT = 255  # Akeneo's own cap for text attributes
+TEXTAREA_LIMIT = 65535
+BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # a date, optionally a time with an optional zone
+    r"(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+_AMOUNT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_AMOUNT_FIRST = re.compile(rf"({_AMOUNT})\s*(\S.*?)?")
+_CURRENCY_FIRST = re.compile(rf"([A-Za-z]{{3}})\s*({_AMOUNT})")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*")
+_PHP_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "u": 0}
+LINK_TYPES = ("product", "product_model")
+
+
+def split_list(cell: str, separator: str) -> list[str]:
+    """Items of a multi-value cell: trimmed, blanks dropped, duplicates dropped, order kept."""
+    items = list(dict.fromkeys(item.strip() for item in cell.split(separator) if item.strip()))
+    if not items:
+        raise Blank
+    return items
+
+
+def stripped(cell: str) -> str:
+    value = cell.strip()
+    if not value:
+        raise Blank
+    return value
+
+
+def boolean(cell: str) -> bool:
+    value = BOOLEANS.get(stripped(cell).lower())
+    if value is None:
+        raise Invalid(f'"{cell}" is not a boolean (true/false, 1/0, yes/no)')
+    return value
+
+
+def _php_regex(pattern: str) -> re.Pattern[str] | None:
+    """Akeneo stores PHP (PCRE) patterns with delimiters and flags, e.g. ``/^[0-9]+$/i``."""
+    if len(pattern) < 2 or pattern[0].isalnum() or pattern[0] == "\\":
+        return None
+    end = pattern.rfind(pattern[0])
+    if end <= 0 or any(f not in _PHP_FLAGS for f in pattern[end + 1:]):
+        return None
+    flags = 0
+    for f in pattern[end + 1:]:
+        flags |= _PHP_FLAGS[f]
+    try:
+        return re.compile(pattern[1:end], flags)
+    except re.error:
+        return None  # a PCRE-only construct: leave the judgement to Akeneo
+
+
+def text(attribute: AttributeInfo, limit: int) -> Converter:
+    maximum = min(attribute.max_characters or limit, limit)
+    rule = attribute.validation_rule
+    check: Callable[[str], object] | None = None
+    if rule == "email":
+        check = _EMAIL.fullmatch
+    elif rule == "url":
+        check = _URL.fullmatch
+    elif rule == "regexp" and attribute.validation_regexp:
+        compiled = _php_regex(attribute.validation_regexp)
+        check = compiled.search if compiled is not None else None
+
+    def convert(cell: str) -> str:
+        if len(cell) > maximum:
+            raise Invalid(f"{len(cell)} characters, the attribute allows at most {maximum}")
+        if check is not None and not check(cell):
+            raise Invalid(f'"{cell}" does not match the attribute\'s {rule} rule')
+        return cell
+
+    return convert
+
+
+def date(attribute: AttributeInfo) -> Converter:
+    low, high = attribute.date_min, attribute.date_max
+
+    def convert(cell: str) -> str:
+        value = stripped(cell)
+        if not _DATE.fullmatch(value):
+            raise Invalid(f'"{value}" is not an ISO-8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[zone])')
+        try:
+            day = dt.datetime.fromisoformat(value).date() if "T" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            raise Invalid(f'"{value}" is not a valid date') from None
+        if low is not None and day < low:
+            raise Invalid(f'"{value}" is before the earliest date {low.isoformat()}')
+        if high is not None and day > high:
+            raise Invalid(f'"{value}" is after the latest date {high.isoformat()}')
+        return value
+
+    return convert
+
+
+def _option_lookup(attribute: AttributeInfo) -> Callable[[list[str]], list[str]]:
+    options = attribute.options or {}
+
+    def codes(items: list[str]) -> list[str]:
+        found = [options.get(item.casefold()) for item in items]
+        missing = [item for item, code in zip(items, found, strict=True) if code is None]
+        if missing:
+            names = ", ".join(f'"{m}"' for m in missing)
+            raise Invalid(f"{names} {'is not an option' if len(missing) == 1 else 'are not options'} "
+                          f'of attribute "{attribute.code}"', unknown=True)
+        return [code for code in found if code is not None]
+
+    return codes
+
+
+def simple_select(attribute: AttributeInfo) -> Converter:
+    lookup = _option_lookup(attribute)
+    return lambda cell: lookup([stripped(cell)])[0]
+
+
+def multi_select(attribute: AttributeInfo, separator: str) -> Converter:
+    lookup = _option_lookup(attribute)
+    return lambda cell: lookup(split_list(cell, separator))
+
+
+def code_list(separator: str) -> Converter:
+    return lambda cell: split_list(cell, separator)
+
+
+def number(attribute: AttributeInfo) -> Converter:
+    return NumberRule(attribute).number
+
+
+def _currency(catalog: Catalog, given: str) -> str:
+    currency = given.strip().upper()
+    if currency not in catalog.enabled_currencies:
+        state = "not enabled" if currency in catalog.currencies else "unknown"
+        raise Invalid(f'currency "{given.strip()}" is {state}', unknown=True)
+    return currency
+
+
+def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str) -> Converter:
+    """``740.00 EUR`` (or ``EUR 740.00``), several joined by the separator."""
+    amount = NumberRule(attribute).text
+
+    def convert(cell: str) -> list[dict[str, str]]:
+        prices: list[dict[str, str]] = []
+        for item in split_list(cell, separator):
+            match = _AMOUNT_FIRST.fullmatch(item)
+            if match and match.group(2):
+                value, currency = match.group(1), match.group(2)
+            elif (match := _CURRENCY_FIRST.fullmatch(item)) is not None:
+                currency, value = match.group(1), match.group(2)
+            else:
+                raise Invalid(f'"{item}" is not a price such as "740.00 EUR"')
+            prices.append({"amount": amount(value), "currency": _currency(catalog, currency)})
+        return prices
+
+    return convert
+
+
+def price_in(attribute: AttributeInfo, catalog: Catalog, currency: str) -> Converter:
+    """A ``code@CUR`` column: the cell is the amount."""
+    checked = _currency(catalog, currency)
+    amount = NumberRule(attribute).text
+    return lambda cell: [{"amount": amount(cell), "currency": checked}]
+
+
+def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
+    """``3000.00 MMT`` (unit as Akeneo code, symbol or UN/CEFACT code); a bare number takes the
+    attribute's default unit."""
+    amount = NumberRule(attribute).text
+    default = attribute.default_metric_unit if attribute.default_metric_unit in resolver.units else None
+
+    def convert(cell: str) -> dict[str, str]:
+        value = stripped(cell)
+        match = _AMOUNT_FIRST.fullmatch(value)
+        if match is None:
+            raise Invalid(f'"{value}" is not an amount with a unit such as "3000.00 MMT"')
+        token = match.group(2)
+        if token:
+            unit = resolver.resolve(token)
+        elif default is not None:
+            unit = default
+        else:
+            raise Invalid(f'"{value}" has no unit and the attribute has no default unit')
+        return {"amount": amount(match.group(1)), "unit": unit}
+
+    return convert
+
+
+def metric_in(attribute: AttributeInfo, unit: str) -> Converter:
+    """A ``code@UNIT`` column: the cell is the amount."""
+    amount = NumberRule(attribute).text
+    return lambda cell: {"amount": amount(cell), "unit": unit}
+
+
+def table(attribute: AttributeInfo) -> Converter:
+    """JSON rows in the cell: objects keyed by the table's column codes, the first column in every row."""
+    columns = frozenset(attribute.table_columns)
+    first = attribute.table_columns[0] if attribute.table_columns else None
+
+    def convert(cell: str) -> list[dict[str, Any]]:
+        try:
+            rows = orjson.loads(stripped(cell))
+        except orjson.JSONDecodeError:
+            raise Invalid("a table value must be a JSON array of rows") from None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise Invalid("a table value must be a JSON array of objects (one per row)")
+        for index, row in enumerate(rows, 1):
+            unknown = [k for k in row if k not in columns] if columns else []
+            if unknown:
+                message = f'row {index}: "{unknown[0]}" is not a column of table "{attribute.code}"'
+                raise Invalid(message, unknown=True)
+            if first is not None and row.get(first) in (None, ""):
+                raise Invalid(f'row {index}: the first column "{first}" is required')
+        return rows
+
+    return convert
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
+
+
+def product_link(cell: str) -> dict[str, str]:
+    """``product:<uuid>``, ``product_model:<code>``, a bare product UUID, or the JSON object itself."""
+    value = stripped(cell)
+    if value.startswith("{"):
+        try:
+            link = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise Invalid(f'"{value}" is not valid JSON') from None
+        if not isinstance(link, dict) or set(link) != {"type", "id"}:
+            raise Invalid('a product link object has exactly "type" and "id"')
+        kind, target = link["type"], link["id"]
+    else:
+        kind, sep, target = value.partition(":")
+        if not sep:
+            kind, target = "product", value
+    if kind not in LINK_TYPES or not isinstance(target, str) or not target.strip():
+        raise Invalid(f'"{value}" is not a product link (product:<uuid> or product_model:<code>)')
+    if kind == "product" and not _is_uuid(target.strip()):
+        raise Invalid(f'"{target}" is not a product UUID')
+    return {"type": kind, "id": target.strip()}

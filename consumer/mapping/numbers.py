@@ -1,0 +1,76 @@
+"""Decimal numbers from text, by an attribute's rules, without ever going through a float.
+
+Amounts leave as strings in plain notation (Akeneo accepts decimal strings everywhere) and whole
+numbers of attributes without decimals as ints, so nothing is rounded on the way.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from consumer.catalog.model import AttributeInfo
+from consumer.mapping.problems import Blank, Invalid
+
+# ASCII digits only: \d would also take other scripts' digits, which Akeneo does not read as numbers.
+_PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Exponents beyond this would expand to absurdly long digit strings; Akeneo stores far less.
+_MAX_MAGNITUDE = 40
+_INT64 = 2**63
+
+
+def _format(number: Decimal) -> str:
+    text = format(number, "f")
+    return "0" if text == "-0" else text
+
+
+class NumberRule:
+    """Parses and checks one attribute's numbers: decimals, sign, minimum and maximum."""
+
+    __slots__ = ("_checks", "_decimals", "_max", "_min", "_negative")
+
+    def __init__(self, attribute: AttributeInfo) -> None:
+        # As in Akeneo's validators, an unset flag (null) is a "no": only true allows.
+        self._decimals = attribute.decimals_allowed is True
+        self._negative = attribute.negative_allowed is True
+        self._min = attribute.number_min
+        self._max = attribute.number_max
+        bounded = self._min is not None or self._max is not None
+        self._checks = not self._decimals or not self._negative or bounded
+
+    def decimal(self, text: str) -> Decimal:
+        """The checked value of ``text``; raises Invalid with the reason."""
+        text = text.strip()
+        if not text:
+            raise Blank
+        if not _NUMBER.fullmatch(text):
+            raise Invalid(f'"{text}" is not a number')
+        try:
+            number = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
+            raise Invalid(f'"{text}" is not a number') from None
+        if number and abs(number.adjusted()) > _MAX_MAGNITUDE:
+            raise Invalid(f'"{text}" is out of range')
+        if not self._decimals and number != number.to_integral_value():
+            raise Invalid(f'"{text}" has decimals, the attribute does not allow them')
+        if not self._negative and number < 0:
+            raise Invalid(f'"{text}" is negative, the attribute does not allow it')
+        if self._min is not None and number < self._min:
+            raise Invalid(f'"{text}" is below the minimum {_format(self._min)}')
+        if self._max is not None and number > self._max:
+            raise Invalid(f'"{text}" is above the maximum {_format(self._max)}')
+        return number
+
+    def text(self, text: str) -> str:
+        """The value as a plain decimal string, as given where it already is one."""
+        if not self._checks and _PLAIN.fullmatch(text):
+            return text
+        return _format(self.decimal(text))
+
+    def number(self, text: str) -> int | str:
+        """For number attributes: an int when decimals are not allowed, else a decimal string."""
+        if self._decimals:
+            return self.text(text)
+        value = int(self.decimal(text))
+        return value if -_INT64 < value < _INT64 else str(value)  # JSON encoders stop at 64 bits
