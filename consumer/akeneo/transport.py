@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -30,6 +31,9 @@ from consumer.akeneo.observer import ClientObserver, RetryReason
 from consumer.akeneo.retry import RetryPolicy, parse_retry_after, retry_reason
 
 log = logging.getLogger(__name__)
+
+# Exchanges that ended without a usable answer; ChunkedEncodingError: the connection died mid-body.
+_NO_ANSWER = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 _USER_AGENT = "akeneo-consumer"
@@ -92,8 +96,6 @@ class Transport:
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
-        self._base_url = base_url
-        self._limit = max_in_flight
         self._gate = acquire_gate(base_url, max_in_flight)
         self._timeout = timeout_s
         self._retry = retry
@@ -106,13 +108,13 @@ class Transport:
         self._session.mount("http://", adapter)
         self._session.verify = verify
         self._session.headers["User-Agent"] = _USER_AGENT
-        self._closed = False
+        # Leave the host's gate on close(), or when a client is dropped without close().
+        self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, max_in_flight)
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
+        if self._leave_gate.alive:
             self._session.close()
-            release_gate(self._base_url, self._gate, self._limit)
+            self._leave_gate()
 
     def send(
         self,
@@ -191,7 +193,7 @@ class Transport:
                 return response
             except requests.exceptions.SSLError as exc:
                 raise AkeneoError(f"{call.endpoint}: TLS verification failed: {exc}") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except _NO_ANSWER as exc:
                 return _failure_reason(exc)
             except requests.RequestException as exc:
                 # Only the type: some of these messages quote header values, which could hold a token.

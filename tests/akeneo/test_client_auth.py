@@ -77,3 +77,13 @@ def test_refused_credentials_raise_without_revealing_them(connect: Connect, wron
     assert "s3cr3t-that-must-not-leak" not in text
     assert "sim-secret" not in text
     assert caught.value.status == 422
+
+
+def test_a_401_to_a_fresh_token_is_final(sim: AkeneoSimulator, connect: Connect) -> None:
+    client, recorder = connect()
+    client.get_json("channels")
+    sim.fail_next(2, 401, route=PRODUCTS_ROUTE)
+    with pytest.raises(AkeneoAuthError):
+        client.upsert_products([product("refused")])
+    assert recorder.tokens == ["password", "refresh"]  # one renewal, one retry, no loop
+    assert sim.request_count("PATCH", PRODUCTS_ROUTE, 401) == 2

@@ -81,7 +81,7 @@ def test_a_product_too_long_for_one_line_is_not_sent_and_the_others_are(
 def test_awkward_identifiers_round_trip_through_paths(
     sim: AkeneoSimulator, connect: Connect, identifier: str
 ) -> None:
-    client, _ = connect()
+    client, recorder = connect()
     assert client.upsert_products([product(identifier, "odd")])[0].status_code == 201
     assert client.get_product(identifier)["identifier"] == identifier
     assert client.delete_product(identifier) == 204
@@ -91,6 +91,9 @@ def test_awkward_identifiers_round_trip_through_paths(
     assert gone.value.status == 404
     assert client.delete_product(identifier) == 404  # already gone: answered, not raised
     assert sim.request_count("DELETE", "/api/rest/v1/products/{code}") == 2
+    assert {endpoint for endpoint, _ in recorder.requests} == {  # metric labels never carry identifiers
+        "POST /oauth/token", "PATCH /products", "GET /products/{identifier}", "DELETE /products/{identifier}",
+    }
 
 
 def test_deleting_leaves_the_other_products(sim: AkeneoSimulator, connect: Connect) -> None:
@@ -100,3 +103,26 @@ def test_deleting_leaves_the_other_products(sim: AkeneoSimulator, connect: Conne
     assert set(sim.products) == {"keep"}
     with pytest.raises(ValueError):
         client.delete_product("")
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_request_refused_as_a_whole_gives_each_of_its_products_that_answer(
+    sim: AkeneoSimulator, connect: Connect, status: int
+) -> None:
+    client, _ = connect()
+    sim.fail_next(1, status, route=PRODUCTS_ROUTE)  # the first of two requests
+    results = client.upsert_products([product(f"w{i:03d}") for i in range(150)])
+    assert [r.status_code for r in results] == [status] * 100 + [201] * 50
+    assert {(r.message, r.attempts) for r in results[:100]} == {("Injected failure", 1)}
+    assert [r.line for r in results] == list(range(1, 151))
+    assert len(sim.products) == 50
+
+
+def test_a_forbidden_request_raises(sim: AkeneoSimulator, connect: Connect) -> None:
+    client, _ = connect()
+    sim.fail_next(1, 403, route=PRODUCTS_ROUTE)
+    with pytest.raises(AkeneoApiError) as forbidden:
+        client.upsert_products([product("not-allowed")])
+    error = forbidden.value
+    assert (error.status, error.code, error.message) == (403, 403, "Injected failure")
+    assert error.endpoint == "PATCH /products"

@@ -33,6 +33,13 @@ def test_429_waits_as_long_as_retry_after_says(sim: AkeneoSimulator, connect: Co
     assert sim.request_count("PATCH", PRODUCTS_ROUTE, 429) == 1
 
 
+def test_408_is_retried(sim: AkeneoSimulator, connect: Connect) -> None:
+    client, recorder = connect()
+    sim.fail_next(1, 408, route=PRODUCTS_ROUTE)
+    assert client.upsert_products([product("late")])[0].attempts == 2
+    assert recorder.retries == {"408": 1}
+
+
 def test_concurrency_limit_429s_are_retried_until_every_product_lands(
     sim: AkeneoSimulator, connect: Connect
 ) -> None:
