@@ -49,23 +49,28 @@ class AkeneoClient:
     def __repr__(self) -> str:
         return f"AkeneoClient({self._urls.base!r})"
 
-    def upsert_products(self, products: Sequence[Mapping[str, Any]]) -> list[LineResult]:
+    def upsert_products(
+        self, products: Sequence[Mapping[str, Any]], cancel: threading.Event | None = None
+    ) -> list[LineResult]:
         """Create or update products; one result per product, in input order.
 
         Requests hold at most 100 products and go one after the other, so a product listed twice
-        ends in the state of its later line.
+        ends in the state of its later line. Setting ``cancel`` stops retries of this call
+        (AkeneoCancelled); a request already on the wire still completes.
         """
         work = plan(products)
         results: list[LineResult | None] = [None] * len(products)
         for position, early in work.early.items():
             results[position] = early
         for chunk in work.chunks:
-            for result in self._send_chunk(chunk, work.identifiers):
+            for result in self._send_chunk(chunk, work.identifiers, cancel):
                 results[result.line - 1] = result
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
 
-    def _send_chunk(self, chunk: Chunk, identifiers: list[str]) -> list[LineResult]:
+    def _send_chunk(
+        self, chunk: Chunk, identifiers: list[str], cancel: threading.Event | None
+    ) -> list[LineResult]:
         reply = self._transport.send(
             "PATCH",
             self._urls.api("products"),
@@ -73,6 +78,7 @@ class AkeneoClient:
             tokens=self._tokens,
             headers={"Content-Type": COLLECTION_TYPE},
             body=chunk.body,
+            cancel=cancel,
         )
         if 200 <= reply.status < 300:
             return read_answer(chunk, identifiers, reply.content, reply.attempts)
@@ -81,10 +87,14 @@ class AkeneoClient:
             return whole_request_failed(chunk, identifiers, error, reply.attempts)
         raise error
 
-    def delete_product(self, identifier: str) -> int:
+    def delete_product(self, identifier: str, cancel: threading.Event | None = None) -> int:
         """204 when deleted, 404 when there was no such product (the caller may count it as deleted)."""
         reply = self._transport.send(
-            "DELETE", self._urls.api(_product_path(identifier)), DELETE_ENDPOINT, tokens=self._tokens
+            "DELETE",
+            self._urls.api(_product_path(identifier)),
+            DELETE_ENDPOINT,
+            tokens=self._tokens,
+            cancel=cancel,
         )
         if reply.status in (204, 404) or 200 <= reply.status < 300:
             return reply.status

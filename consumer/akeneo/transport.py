@@ -127,18 +127,22 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
         params: Mapping[str, Any] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Reply:
         """Send until a final answer comes; retries 408, 429, 5xx, timeouts and dropped connections.
 
         With ``tokens``, the request carries a bearer token and one 401 is answered by getting a
         new token and sending again. Raises AkeneoUnavailable when the retry budget is spent,
-        AkeneoCancelled when the stop event interrupts a wait, AkeneoAuthError on a second 401.
+        AkeneoCancelled when the stop event (or this call's ``cancel``) is set before an attempt or
+        during a wait, AkeneoAuthError on a second 401.
         """
         call = _Call(method, url, endpoint, dict(headers or {}), body, params, basic_auth)
         started = time.monotonic()
         attempts = failures = 0
         renewed_after_401 = False
         while True:
+            if cancel is not None and cancel.is_set():
+                raise AkeneoCancelled(f"{endpoint}: cancelled before attempt {attempts + 1}")
             token = tokens.bearer() if tokens is not None else None
             attempts += 1
             outcome = self._exchange(call, token)
@@ -168,8 +172,20 @@ class Transport:
             self._observer.on_retry(reason)
             self._observer.on_backoff(reason, delay)
             log.info("retrying %s after %s in %.2fs (attempt %d)", endpoint, what, delay, attempts + 1)
-            if self._stop.wait(delay):
+            if self._interrupted(delay, cancel):
                 raise AkeneoCancelled(f"{endpoint}: stopped while waiting to retry after {what}")
+
+    def _interrupted(self, delay: float, cancel: threading.Event | None) -> bool:
+        """Wait ``delay`` seconds; True as soon as the client's stop event or the call's cancel is set."""
+        if cancel is None:
+            return self._stop.wait(delay)
+        deadline = time.monotonic() + delay
+        while not (self._stop.is_set() or cancel.is_set()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            cancel.wait(min(remaining, 0.1))
+        return True
 
     def _exchange(self, call: _Call, token: str | None) -> requests.Response | RetryReason:
         """One HTTP exchange inside a slot of the host's gate: the response, or why there was none."""

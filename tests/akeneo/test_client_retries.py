@@ -122,6 +122,26 @@ def test_stop_event_interrupts_a_backoff_wait(sim: AkeneoSimulator, connect: Con
     assert sim.request_count("PATCH", PRODUCTS_ROUTE) == 1
 
 
+def test_a_calls_own_cancel_stops_only_that_call(sim: AkeneoSimulator, connect: Connect) -> None:
+    client, _ = connect(retry=RetryPolicy(base_s=60.0, cap_s=60.0, jitter=False))
+    client.get_json("channels")
+    sim.set_knobs(error_rate=1.0, error_statuses=(503,))
+    cancel = threading.Event()
+    timer = threading.Timer(0.2, cancel.set)
+    timer.start()
+    try:
+        with pytest.raises(AkeneoCancelled):
+            client.upsert_products([product("abandoned")], cancel=cancel)
+    finally:
+        timer.cancel()
+    assert sim.request_count("PATCH", PRODUCTS_ROUTE) == 1
+    with pytest.raises(AkeneoCancelled, match="before attempt 1"):
+        client.delete_product("abandoned", cancel=cancel)  # already cancelled: nothing is sent
+    assert sim.request_count("DELETE", "/api/rest/v1/products/{identifier}") == 0
+    sim.set_knobs(error_rate=0.0)
+    assert client.upsert_products([product("still-fine")])[0].status_code == 201
+
+
 def test_final_errors_are_not_retried_and_carry_akeneos_code_and_message(
     sim: AkeneoSimulator, connect: Connect
 ) -> None:
