@@ -1,0 +1,1 @@
+"""The stream service: the consumer loop, the Akeneo dispatcher and their wiring."""

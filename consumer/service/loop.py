@@ -1,0 +1,368 @@
+"""The consumer loop: poll, decode, map, batch, dispatch, feed back, commit.
+
+Everything but the Akeneo calls runs on this one thread, so the batcher, the offset tracker
+and the Kafka consumer need no locks. Each turn of the loop:
+
+1. reads what the broker has (unless paused), decodes and maps it: bad input is answered at
+   once (REJECTED feedback, DLQ copy); good events wait in the batcher;
+2. collects finished batches from the dispatcher and publishes their feedback;
+3. hands new batches to the dispatcher while it has room;
+4. commits what is finished (every event at or below the offset answered and its feedback
+   acknowledged) and pauses or resumes partitions to keep memory bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import OFFSET_INVALID, Consumer, KafkaException, Message, TopicPartition
+
+from consumer.batcher import Batch, Batcher
+from consumer.codec import ChangeEvent, DecodeError
+from consumer.feedback import Publisher, now_ms
+from consumer.health_server import Health
+from consumer.metrics import Metrics
+from consumer.offsets import OffsetTracker
+from consumer.service.dispatcher import Dispatcher
+from consumer.service.items import (
+    DELETE,
+    FAILED,
+    REJECTED,
+    SKIPPED,
+    UPSERT,
+    Item,
+    Outcome,
+    Source,
+)
+
+log = logging.getLogger(__name__)
+
+# A product's mapping: (payload, None) when valid, (None, errors) when rejected.
+MapResult = tuple[dict[str, Any] | None, list[dict[str, Any]] | None]
+Mapper = Callable[[ChangeEvent], MapResult]
+Decoder = Callable[[bytes, str, bytes | None], ChangeEvent]
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    batch_limit: int
+    linger_s: float
+    max_buffered: int
+    dry_run: bool
+    tombstone_delete: bool
+    give_up_s: float
+    shutdown_grace_s: float
+    rebalance_drain_s: float = 10.0
+    commit_interval_s: float = 1.0
+    lag_interval_s: float = 5.0
+    max_poll_records: int = 500
+
+
+class ConsumerLoop:
+    def __init__(
+        self,
+        consumer: Consumer,
+        topic: str,
+        decode: Decoder,
+        mapper: Mapper,
+        publisher_factory: Callable[[Callable[[Source], None]], Publisher],
+        dispatcher: Dispatcher,
+        settings: LoopSettings,
+        metrics: Metrics,
+        health: Health,
+        on_rejected_by_akeneo: Callable[[list[dict[str, Any]]], None] = lambda errors: None,
+    ) -> None:
+        self._consumer = consumer
+        self._topic = topic
+        self._decode = decode
+        self._map = mapper
+        self._dispatcher = dispatcher
+        self._s = settings
+        self._metrics = metrics
+        self._health = health
+        self._on_rejected_by_akeneo = on_rejected_by_akeneo
+        self._tracker = OffsetTracker()
+        self._publisher = publisher_factory(self._finished)
+        self._batcher: Batcher[Item] = Batcher(settings.batch_limit, settings.linger_s)
+        self._in_flight: dict[int, Batch[Item]] = {}
+        self._assigned: set[tuple[str, int]] = set()
+        self._paused = False
+        self._stop = threading.Event()
+        self._last_commit = 0.0
+        self._last_lag = 0.0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        self._consumer.subscribe(
+            [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+        )
+        while not self._stop.is_set():
+            self._turn()
+        self._shutdown()
+
+    def _turn(self) -> None:
+        self._health.beat()
+        busy = bool(self._in_flight) or len(self._batcher) > 0
+        room = self._s.max_buffered - self._tracker.open_events
+        count = max(1, min(self._s.max_poll_records, room))
+        messages = self._consumer.consume(count, 0.01 if busy else 0.1)
+        for message in messages:
+            self._receive(message)
+        self._collect(0.0)
+        self._dispatch(flush=False)
+        self._publisher.poll(0)
+        self._maybe_commit()
+        self._backpressure()
+        self._maybe_report_lag()
+
+    # --- reading -------------------------------------------------------------------------------
+    def _receive(self, message: Message) -> None:
+        err = message.error()
+        if err is not None:
+            if not err.retriable() and err.fatal():
+                raise KafkaException(err)
+            log.warning("consumer error: %s", err)
+            return
+        topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
+        headers = message.headers()
+        source = Source(topic, partition, offset, message.key(), message.value(), _plain_headers(headers))
+        self._tracker.add(source.tp, offset)
+        self._metrics.events_consumed.labels(topic).inc()
+        if source.value is None:
+            self._tombstone(source)
+            return
+        try:
+            event = self._decode(source.value, topic, source.key)
+        except DecodeError as exc:
+            self._undecodable(source, exc)
+            return
+        item = Item(
+            source, event.event_id, event.identifier, event.operation, event.occurred_at, dict(event.values)
+        )
+        if event.operation == DELETE:
+            self._enqueue(item)
+            return
+        payload, errors = self._map(event)
+        if payload is None:
+            outcome = Outcome(REJECTED, 422, "rejected before sending: invalid values", errors or [])
+            self._answer(item, outcome)
+            return
+        item.payload = payload
+        self._enqueue(item)
+
+    def _tombstone(self, source: Source) -> None:
+        identifier = (source.key or b"").decode("utf-8", "replace")
+        event_id = f"{source.topic}:{source.partition}:{source.offset}"
+        if self._s.tombstone_delete and identifier:
+            self._enqueue(Item(source, event_id, identifier, DELETE, now_ms()))
+            return
+        why = "tombstone skipped: deleting from a tombstone is off (TOMBSTONE_DELETE=false)"
+        if not identifier:
+            why = "tombstone without a key: nothing to delete"
+        self._answer(Item(source, event_id, identifier, DELETE, now_ms()), Outcome(SKIPPED, 0, why))
+
+    def _undecodable(self, source: Source, exc: DecodeError) -> None:
+        identifier = exc.identifier or (source.key or b"").decode("utf-8", "replace")
+        reason = f"undecodable: {exc}"
+        event_id = getattr(exc, "event_id", None) or f"{source.topic}:{source.partition}:{source.offset}"
+        outcome = Outcome(REJECTED, 422, f"{reason}; the message was copied to the DLQ")
+        self._publisher.publish(
+            source,
+            event_id=event_id,
+            identifier=identifier,
+            operation=UPSERT,
+            occurred_at=now_ms(),
+            outcome=outcome,
+            dlq_reason=reason,
+            feedback=bool(identifier),
+        )
+
+    def _enqueue(self, item: Item) -> None:
+        if self._s.dry_run:
+            outcome = Outcome(SKIPPED, 0, "dry run: valid, not sent to Akeneo")
+            self._answer(item, outcome)
+            return
+        self._batcher.add(item)
+
+    def _answer(self, item: Item, outcome: Outcome, dlq_reason: str | None = None) -> None:
+        self._publisher.publish(
+            item.source,
+            event_id=item.event_id,
+            identifier=item.identifier,
+            operation=item.operation,
+            occurred_at=item.occurred_at,
+            outcome=outcome,
+            values=item.values,
+            dlq_reason=dlq_reason,
+        )
+
+    # --- Akeneo ----------------------------------------------------------------------------------
+    def _dispatch(self, flush: bool) -> None:
+        free = self._dispatcher.free
+        if free <= 0:
+            return
+        for batch in self._batcher.take(free, flush=flush):
+            self._metrics.batch_size.observe(len(batch))
+            self._in_flight[id(batch)] = batch
+            self._dispatcher.submit(batch)
+
+    def _collect(self, timeout: float) -> None:
+        for batch, outcomes in self._dispatcher.completed(timeout):
+            self._in_flight.pop(id(batch), None)
+            self._batcher.complete(batch)
+            if outcomes is None:
+                continue  # cancelled: no final answer; the next owner reads these events again
+            akeneo_errors: list[dict[str, Any]] = []
+            for item, outcome in zip(batch.items, outcomes, strict=True):
+                if item.source.tp not in self._assigned:
+                    continue  # revoked while in flight and abandoned
+                if outcome.answered_at_ms is not None:
+                    waited_s = (outcome.answered_at_ms - item.occurred_at) / 1000
+                    self._metrics.event_to_answer.observe(max(0.0, waited_s))
+                if outcome.status == REJECTED:
+                    akeneo_errors.extend(outcome.errors)
+                dlq = f"Akeneo failed: {outcome.message}" if outcome.status == FAILED else None
+                self._answer(item, outcome, dlq_reason=dlq)
+            if akeneo_errors:
+                self._on_rejected_by_akeneo(akeneo_errors)
+
+    # --- offsets and flow control ------------------------------------------------------------
+    def _finished(self, source: Source) -> None:
+        self._tracker.finish(source.tp, source.offset)
+
+    def _maybe_commit(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_commit < self._s.commit_interval_s:
+            return
+        self._last_commit = now
+        self._commit(asynchronous=not force)
+
+    def _commit(self, asynchronous: bool, only: set[tuple[str, int]] | None = None) -> None:
+        offsets = {tp: o for tp, o in self._tracker.to_commit().items() if only is None or tp in only}
+        if not offsets:
+            return
+        tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+        try:
+            if asynchronous:
+                self._consumer.commit(offsets=tps, asynchronous=True)
+            else:
+                self._consumer.commit(offsets=tps, asynchronous=False)
+        except KafkaException as exc:
+            self._metrics.commits.labels("error").inc()
+            log.warning("commit failed (will retry): %s", exc)
+            return
+        self._tracker.committed(offsets)
+        self._metrics.commits.labels("ok").inc()
+
+    def _backpressure(self) -> None:
+        open_events = self._tracker.open_events
+        self._metrics.buffered_events.set(open_events)
+        if not self._paused and open_events >= self._s.max_buffered and self._assigned:
+            self._set_paused(True)
+        elif self._paused and open_events <= self._s.max_buffered // 2:
+            self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> None:
+        tps = [TopicPartition(t, p) for t, p in self._assigned]
+        if paused:
+            self._consumer.pause(tps)
+        else:
+            self._consumer.resume(tps)
+        self._paused = paused
+        self._metrics.paused_partitions.set(len(tps) if paused else 0)
+
+    def _maybe_report_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lag < self._s.lag_interval_s or not self._assigned:
+            return
+        self._last_lag = now
+        tps = [TopicPartition(t, p) for t, p in self._assigned]
+        try:
+            positions = self._consumer.committed(tps, timeout=1.0)
+        except KafkaException:
+            return
+        for tp in positions:
+            try:
+                _, high = self._consumer.get_watermark_offsets(tp, timeout=1.0, cached=False)
+            except KafkaException:
+                continue
+            committed = tp.offset if tp.offset != OFFSET_INVALID and tp.offset >= 0 else 0
+            self._metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, high - committed))
+
+    # --- rebalances ------------------------------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._assigned.update((p.topic, p.partition) for p in partitions)
+        self._paused = False  # a new assignment starts unpaused; backpressure re-applies
+        self._metrics.paused_partitions.set(0)
+        self._health.assigned = bool(self._assigned)
+        log.info("partitions assigned", extra={"partitions": sorted(p.partition for p in partitions)})
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        revoked = {(p.topic, p.partition) for p in partitions}
+        self._release(revoked, drain_s=self._s.rebalance_drain_s, commit=True)
+        log.info("partitions revoked", extra={"partitions": sorted(p for _, p in revoked)})
+
+    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Lost, not revoked: someone else may own them already, so commit nothing.
+        self._release({(p.topic, p.partition) for p in partitions}, drain_s=0.0, commit=False)
+
+    def _release(self, revoked: set[tuple[str, int]], drain_s: float, commit: bool) -> None:
+        """Finish (within ``drain_s``) or abandon the work of revoked partitions, commit, forget."""
+        self._batcher.drop(revoked)
+        deadline = time.monotonic() + drain_s
+        while self._touching(revoked) and time.monotonic() < deadline:
+            self._collect(0.05)
+            self._publisher.poll(0)
+        for batch in self._touching(revoked):
+            self._dispatcher.cancel(batch)
+        self._publisher.flush(max(0.0, deadline - time.monotonic()) + 5.0)
+        if commit:
+            self._commit(asynchronous=False, only=revoked)
+        self._tracker.forget(revoked)
+        self._assigned -= revoked
+        self._health.assigned = bool(self._assigned)
+        for t, p in revoked:
+            with contextlib.suppress(KeyError):  # no lag reported for it yet
+                self._metrics.consumer_lag.remove(t, str(p))
+
+    def _touching(self, tps: set[tuple[str, int]]) -> list[Batch[Item]]:
+        return [b for b in self._in_flight.values() if any(i.source.tp in tps for i in b.items)]
+
+    # --- shutdown --------------------------------------------------------------------------------
+    def _shutdown(self) -> None:
+        """Drain what was read within the grace time, commit what finished, leave the group."""
+        deadline = time.monotonic() + self._s.shutdown_grace_s
+        if self._assigned:
+            self._consumer.pause([TopicPartition(t, p) for t, p in self._assigned])
+        while (self._in_flight or len(self._batcher)) and time.monotonic() < deadline:
+            self._dispatch(flush=True)
+            self._collect(0.05)
+            self._publisher.poll(0)
+        self._dispatcher.cancel_all()
+        settle = time.monotonic() + 2.0  # cancelled batches report back once their request returns
+        while self._in_flight and time.monotonic() < settle:
+            self._collect(0.05)
+        self._publisher.flush(max(0.5, deadline - time.monotonic()))
+        self._commit(asynchronous=False)
+        unfinished = self._tracker.open_events
+        if unfinished:
+            log.warning("shutting down with %d events unfinished; they will be read again", unfinished)
+        self._consumer.close()  # triggers _on_revoke, which finds nothing left to do
+        self._dispatcher.close()
+
+
+def _plain_headers(headers: Any) -> list[tuple[str, bytes]] | None:
+    """Kafka headers as (name, bytes) pairs, kept on a DLQ copy."""
+    if not headers:
+        return None
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    return [(k, v.encode() if isinstance(v, str) else (v or b"")) for k, v in pairs]

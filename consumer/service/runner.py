@@ -1,0 +1,218 @@
+"""Builds the service from Settings and runs it until SIGTERM/SIGINT.
+
+Start-up order: metrics server first (so probes answer while starting), then Akeneo (catalog
+loaded; unreachable or refused credentials stop start-up with one line), then Kafka.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, Producer
+
+from consumer.akeneo import AkeneoClient, AkeneoError, Credentials, RetryPolicy
+from consumer.catalog import CatalogCache, RefreshOutcome, load_catalog
+from consumer.codec import ChangeEvent, make_codec
+from consumer.config import Settings, require_akeneo
+from consumer.errors import ConfigError, ConsumerError
+from consumer.feedback import Publisher
+from consumer.health_server import Health, HealthServer
+from consumer.logs import setup_logging
+from consumer.mapping import MappingOptions, mapper_for
+from consumer.metrics import Metrics
+from consumer.service.dispatcher import Dispatcher
+from consumer.service.items import Source
+from consumer.service.loop import ConsumerLoop, LoopSettings, MapResult
+
+log = logging.getLogger("consumer")
+
+# Retries while the service runs: forever (or until RETRY_GIVE_UP_S), backoff capped low so
+# throughput is back within seconds after an outage.
+SERVICE_RETRY_CAP_S = 5.0
+# At start-up Akeneo must answer promptly: a few tries, then one clear line.
+STARTUP_RETRY = RetryPolicy(base_s=0.5, cap_s=2.0, max_attempts=3)
+
+
+def akeneo_client(settings: Settings, retry: RetryPolicy, observer: Any = None) -> AkeneoClient:
+    require_akeneo(settings)
+    credentials = Credentials(
+        settings.akeneo_client_id,
+        settings.akeneo_client_secret.reveal(),
+        settings.akeneo_username,
+        settings.akeneo_password.reveal(),
+    )
+    verify: bool | str = settings.akeneo_ca_bundle or settings.akeneo_verify_tls
+    return AkeneoClient(
+        settings.akeneo_host,
+        credentials,
+        max_in_flight=settings.akeneo_max_in_flight,
+        timeout_s=settings.akeneo_timeout_s,
+        verify=verify,
+        retry=retry,
+        observer=observer,
+    )
+
+
+def service_retry(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        base_s=0.2,
+        cap_s=SERVICE_RETRY_CAP_S,
+        max_attempts=None,
+        give_up_after_s=settings.retry_give_up_s or None,
+    )
+
+
+def load_startup_catalog(settings: Settings) -> Any:
+    """The catalog, or a ConsumerError saying in one line why Akeneo cannot be used."""
+    with akeneo_client(settings, STARTUP_RETRY) as client:
+        try:
+            return load_catalog(client)
+        except AkeneoError as exc:
+            where = settings.akeneo_host
+            raise ConsumerError(f"cannot load the catalog from Akeneo at {where}: {exc}") from None
+
+
+def consumer_config(settings: Settings) -> dict[str, Any]:
+    conf: dict[str, Any] = {
+        "group.id": settings.kafka_group_id,
+        "enable.auto.commit": False,
+        # A new group reads the topic from the start: every change is applied at least once.
+        "auto.offset.reset": "earliest",
+        # Bounded prefetch: with Akeneo slow, librdkafka must not buffer the backlog either.
+        "queued.max.messages.kbytes": 8192,
+        "fetch.max.bytes": 8 * 1024 * 1024,
+    }
+    conf.update(settings.kafka_config())
+    return conf
+
+
+def producer_config(settings: Settings) -> dict[str, Any]:
+    conf: dict[str, Any] = {"enable.idempotence": True, "linger.ms": 5, "acks": "all"}
+    conf.update(settings.kafka_config())
+    return conf
+
+
+def _secrets(settings: Settings) -> list[str]:
+    found = [settings.akeneo_client_secret.reveal(), settings.akeneo_password.reveal()]
+    found += [v for k, v in settings.kafka_extra.items() if "password" in k or "secret" in k]
+    return found
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.health = Health()
+        self._stop = threading.Event()
+        self._loop: ConsumerLoop | None = None
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        if self._loop is not None:
+            self._loop.request_stop()
+
+    def run(self) -> int:
+        s = self.settings
+        with HealthServer(self.metrics.registry, self.health, s.metrics_port):
+            if not s.active:
+                return self._idle()
+            catalog = load_startup_catalog(s)
+            self.health.akeneo_reachable = True
+            log.info("catalog loaded", extra={"catalog": catalog.summary()})
+            return self._serve(catalog)
+
+    def _idle(self) -> int:
+        self.health.inactive = True
+        log.info("ACTIVE=false: serving health and metrics, consuming nothing")
+        while not self._stop.wait(1.0):
+            self.health.beat()
+        return 0
+
+    def _serve(self, catalog: Any) -> int:
+        s = self.settings
+        client = akeneo_client(s, service_retry(s), observer=self.metrics)
+        cache = CatalogCache(
+            lambda: load_catalog(client),
+            interval_s=s.catalog_refresh_s,
+            on_refresh=self._refreshed,
+        )
+        cache._snapshot = catalog  # seeded with the start-up load
+        codec = make_codec(s.event_format, s.schema_registry_url, s.kafka_results_topic)
+        if s.kafka_results_topic:
+            codec.prepare()
+        try:
+            consumer = Consumer(consumer_config(s))
+            producer = Producer(producer_config(s))
+        except KafkaException as exc:
+            raise ConfigError(f"Kafka configuration rejected: {exc.args[0].str()}") from None
+        dispatcher = Dispatcher(client, s.akeneo_max_in_flight, self._auth_failing)
+
+        def publisher(on_finished: Callable[[Source], None]) -> Publisher:
+            topics = (s.kafka_results_topic, s.kafka_dlq_topic)
+            return Publisher(producer, codec, *topics, self.metrics, on_finished, s.dry_run)
+
+        self._loop = ConsumerLoop(
+            consumer,
+            s.kafka_topic,
+            codec.decode_change,
+            self._mapper(cache),
+            publisher,
+            dispatcher,
+            LoopSettings(
+                batch_limit=s.batch_limit,
+                linger_s=s.batch_linger_ms / 1000,
+                max_buffered=s.max_buffered_events,
+                dry_run=s.dry_run,
+                tombstone_delete=s.tombstone_delete,
+                give_up_s=s.retry_give_up_s,
+                shutdown_grace_s=s.shutdown_grace_s,
+            ),
+            self.metrics,
+            self.health,
+            on_rejected_by_akeneo=lambda errors: cache.request_refresh("Akeneo rejected values"),
+        )
+        if self._stop.is_set():
+            self._loop.request_stop()
+        cache.start()
+        try:
+            self._loop.run()
+        finally:
+            cache.stop()
+            client.close()
+            codec.close()
+        return 0
+
+    def _mapper(self, cache: CatalogCache) -> Callable[[ChangeEvent], MapResult]:
+        options = MappingOptions.from_settings(self.settings)
+
+        def map_event(event: ChangeEvent) -> MapResult:
+            result = mapper_for(cache.current(), options).map(event.identifier, event.values)
+            if result.unknown:
+                cache.request_refresh(f"unknown codes: {', '.join(result.unknown[:5])}")
+            return (result.payload, None) if result.payload is not None else (None, list(result.errors))
+
+        return map_event
+
+    def _refreshed(self, outcome: RefreshOutcome) -> None:
+        trigger = "timer" if outcome.reason == "timer" else "on_demand"
+        self.metrics.catalog_refreshes.labels(trigger if outcome.ok else f"{trigger}_failed").inc()
+
+    def _auth_failing(self, failing: bool) -> None:
+        self.health.akeneo_reachable = not failing
+
+
+def run_service(settings: Settings) -> int:
+    setup_logging(settings.log_level, _secrets(settings))
+    service = Service(settings)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("signal received, draining", extra={"signal": signal.Signals(signum).name})
+        service.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return service.run()

@@ -1,0 +1,233 @@
+"""What the end-to-end tests drive: the service as a real process, the real broker, the simulator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
+from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator
+from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
+
+FAST_GROUP = {
+    # A new group's first join waits about half of session.timeout.ms: keep it short in tests.
+    "KAFKA_SESSION_TIMEOUT_MS": "6000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+}
+
+
+@dataclass
+class Topics:
+    input: str
+    results: str
+    dlq: str
+    group: str
+    partitions: int = 4
+
+    @classmethod
+    def fresh(cls, partitions: int = 4) -> Topics:
+        tag = uuid.uuid4().hex[:8]
+        return cls(f"changes-{tag}", f"feedback-{tag}", f"dlq-{tag}", f"group-{tag}", partitions)
+
+    def create(self, bootstrap: str) -> None:
+        create_topics(bootstrap, {self.input: self.partitions, self.results: self.partitions, self.dlq: 1})
+
+
+def service_env(
+    broker: TansuBroker,
+    sim: AkeneoSimulator,
+    topics: Topics,
+    event_format: str = "json",
+    **extra: str,
+) -> dict[str, str]:
+    creds = DEFAULT_CREDENTIALS[0]
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "KAFKA_GROUP_ID": topics.group,
+        "KAFKA_TOPIC": topics.input,
+        "KAFKA_RESULTS_TOPIC": topics.results,
+        "KAFKA_DLQ_TOPIC": topics.dlq,
+        "EVENT_FORMAT": event_format,
+        "AKENEO_HOST": sim.base_url,
+        "AKENEO_CLIENT_ID": creds.client_id,
+        "AKENEO_CLIENT_SECRET": creds.secret,
+        "AKENEO_USERNAME": creds.username,
+        "AKENEO_PASSWORD": creds.password,
+        "METRICS_PORT": str(free_port()),
+        "BATCH_LINGER_MS": "50",
+        **FAST_GROUP,
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class ServiceProcess:
+    """``akeneo-consumer run`` in a child process, its JSON log in a file."""
+
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+    _log: Any = field(default=None, repr=False)
+
+    def start(self) -> ServiceProcess:
+        self._log = self.log_path.open("ab")
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "AKENEO_"))}
+        full_env.update(self.env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "consumer", "run"],
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['METRICS_PORT']}"
+
+    def terminate(self, timeout: float = 60.0) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def produce(
+    bootstrap: str,
+    topic: str,
+    events: Iterable[ChangeEvent],
+    event_format: str = "json",
+    registry_url: str | None = None,
+    raw: Iterable[tuple[bytes | None, bytes | None]] = (),
+) -> int:
+    """Publish events (keyed by identifier) and raw (key, value) pairs; returns how many."""
+    codec = make_codec(event_format, schema_registry_url=registry_url)
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True})
+    count = 0
+    for event in events:
+        producer.produce(topic, key=event.identifier.encode(), value=codec.encode_change(event, topic))
+        count += 1
+        if count % 1000 == 0:
+            producer.poll(0)
+    for key, value in raw:
+        producer.produce(topic, key=key, value=value)
+        count += 1
+    assert producer.flush(30) == 0
+    return count
+
+
+def read_until(
+    bootstrap: str,
+    topic: str,
+    decode: Callable[[bytes], Any],
+    done: Callable[[list[Any]], bool],
+    timeout_s: float = 120.0,
+) -> list[Any]:
+    """Read a topic from the start until ``done(items)`` or the timeout; returns what was read."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            **{k.lower()[6:].replace("_", "."): v for k, v in FAST_GROUP.items()},
+        }
+    )
+    consumer.subscribe([topic])
+    items: list[Any] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and not done(items):
+            for msg in consumer.consume(1000, 0.2):
+                if msg.error() is None:
+                    items.append(decode(msg))
+    finally:
+        consumer.close()
+    return items
+
+
+def read_feedback(
+    bootstrap: str,
+    topics: Topics,
+    expected_event_ids: set[str],
+    event_format: str = "json",
+    registry_url: str | None = None,
+    timeout_s: float = 120.0,
+) -> dict[str, list[FeedbackEvent]]:
+    """Feedback by event_id, once every expected event has at least one."""
+    codec = make_codec(event_format, schema_registry_url=registry_url)
+    seen: dict[str, list[FeedbackEvent]] = {}
+
+    def decode(msg: Any) -> FeedbackEvent:
+        fb = codec.decode_feedback(msg.value(), topics.results)
+        seen.setdefault(fb.event_id, []).append(fb)
+        return fb
+
+    read_until(bootstrap, topics.results, decode, lambda _: expected_event_ids <= seen.keys(), timeout_s)
+    return seen
+
+
+def committed(bootstrap: str, topics: Topics) -> dict[int, int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": topics.group})
+    try:
+        parts = consumer.committed(
+            [TopicPartition(topics.input, p) for p in range(topics.partitions)], timeout=10
+        )
+    finally:
+        consumer.close()
+    return {tp.partition: tp.offset for tp in parts}
+
+
+def produced_per_partition(bootstrap: str, topics: Topics) -> dict[int, int]:
+    """Messages in each input partition (read to the end: Tansu's high watermark lags)."""
+    counts = dict.fromkeys(range(topics.partitions), 0)
+
+    def count(msg: Any) -> None:
+        counts[msg.partition()] = max(counts[msg.partition()], msg.offset() + 1)
+
+    last = [-1.0, -1]
+
+    def quiet(items: list[Any]) -> bool:
+        total = sum(counts.values())
+        if total != last[1]:
+            last[:] = [time.monotonic(), total]
+        return total > 0 and time.monotonic() - last[0] > 2.0
+
+    read_until(bootstrap, topics.input, count, quiet, timeout_s=60)
+    return counts
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
