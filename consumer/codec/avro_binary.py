@@ -21,21 +21,26 @@ EMPTY = b"\x00"  # an empty map or array: a zero block count
 
 
 def read_long(buf: bytes, pos: int) -> tuple[int, int]:
-    """Zig-zag varint at ``pos``: (value, next position)."""
+    """Zig-zag varint at ``pos``: (value, next position).
+
+    Like fastavro (and Java for the 10th byte), bits past 64 are dropped; over-long encodings are
+    read to their end, which the buffer's length bounds.
+    """
     try:
         b = buf[pos]
         pos += 1
         n = b & 0x7F
         shift = 7
         while b & 0x80:
-            if shift > 63:
-                raise DecodeError("malformed Avro number (varint longer than 10 bytes)")
             b = buf[pos]
             pos += 1
-            n |= (b & 0x7F) << shift
+            if shift < 64:
+                n |= (b & 0x7F) << shift
             shift += 7
     except IndexError:
         raise DecodeError("truncated Avro data") from None
+    if shift > 63:
+        n &= 0xFFFF_FFFF_FFFF_FFFF
     return (n >> 1) ^ -(n & 1), pos
 
 

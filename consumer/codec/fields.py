@@ -184,4 +184,3 @@ def feedback_from_dict(data: object) -> FeedbackEvent:
         dry_run=rec.boolean("dry_run", False),
         values=rec.values(),
     )
-

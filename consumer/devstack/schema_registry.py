@@ -277,8 +277,8 @@ class SchemaRegistryStandIn:
 
     def start(self) -> SchemaRegistryStandIn:
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="schema-registry", daemon=True
+            self._thread = threading.Thread(  # a short poll interval makes stop() prompt
+                target=self._server.serve_forever, args=(0.05,), name="schema-registry", daemon=True
             )
             self._thread.start()
         return self
