@@ -1,0 +1,67 @@
+"""Assertions every end-to-end scenario makes: Akeneo's state, feedback, committed offsets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from consumer.codec import ChangeEvent, FeedbackEvent
+from consumer.devstack.akeneo_sim import AkeneoSimulator
+from consumer.devstack.kafka_broker import TansuBroker
+
+from .harness import Topics, committed, produced_per_partition, wait_for
+from .oracle import Expectation, values_of
+
+
+def assert_akeneo_state(sim: AkeneoSimulator, expected: Expectation) -> None:
+    """Every valid product holds exactly its mapped values; nothing else reached Akeneo."""
+    stored = sim.products
+    assert set(stored) == set(expected.state), (
+        f"missing: {sorted(set(expected.state) - set(stored))[:5]}, "
+        f"unexpected: {sorted(set(stored) - set(expected.state))[:5]}"
+    )
+    for identifier, payload in expected.state.items():
+        product = stored[identifier]
+        assert values_of(product) == values_of(payload), identifier
+        for field in ("family", "categories", "enabled"):
+            if field in payload:
+                got, want = product.get(field), payload[field]
+                if isinstance(want, list):
+                    got, want = sorted(got or []), sorted(want)
+                assert got == want, (identifier, field)
+
+
+def assert_feedback(
+    events: Sequence[ChangeEvent],
+    feedback: dict[str, list[FeedbackEvent]],
+    expected: Expectation,
+    dry_run: bool = False,
+) -> None:
+    """One (deduplicated) feedback per event, with the status the mapping predicts."""
+    assert set(feedback) == {e.event_id for e in events}
+    for event in events:
+        answers = feedback[event.event_id]
+        statuses = {fb.status for fb in answers}
+        assert len(statuses) == 1 or statuses <= {"CREATED", "UPDATED"}, (event.event_id, statuses)
+        fb = answers[-1]
+        assert (fb.identifier, fb.operation, fb.dry_run) == (event.identifier, event.operation, dry_run)
+        if event.event_id in expected.rejected:
+            assert (fb.status, fb.status_code) == ("REJECTED", 422), fb
+            columns = [e["message"].split('"')[1] for e in expected.rejected[event.event_id]]
+            assert all(f'"{c}"' in " ".join(e["message"] for e in fb.errors) for c in columns), fb.errors
+        elif dry_run:
+            assert fb.status == "SKIPPED", fb
+        else:
+            assert fb.status in ("CREATED", "UPDATED"), fb
+            assert fb.status_code in (201, 204) and fb.attempts >= 1, fb
+        assert fb.values == event.values
+
+
+def assert_all_committed(broker: TansuBroker, topics: Topics, timeout_s: float = 30.0) -> None:
+    """The group's committed offset reached the end of every input partition."""
+    produced = produced_per_partition(broker.bootstrap, topics)
+
+    def caught_up() -> bool:
+        offsets = committed(broker.bootstrap, topics)
+        return all(offsets.get(p, -1) == n for p, n in produced.items() if n > 0)
+
+    wait_for(caught_up, timeout_s, f"committed offsets to reach {produced}")

@@ -1,0 +1,69 @@
+"""The stream as a user sees it: realistic rows in, Akeneo's state, feedback and commits out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from consumer.devstack.akeneo_sim import AkeneoSimulator
+from consumer.devstack.kafka_broker import TansuBroker
+from consumer.devstack.sample_data import sample_events
+from consumer.devstack.schema_registry import SchemaRegistryStandIn
+
+from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
+from .conftest import Launch
+from .harness import Topics, produce, read_feedback
+from .oracle import expect
+
+ROWS = 3000
+
+
+@pytest.fixture
+def registry() -> Iterator[SchemaRegistryStandIn]:
+    with SchemaRegistryStandIn() as reg:
+        yield reg
+
+
+@pytest.mark.parametrize("event_format", ["json", "avro", "confluent-avro"])
+def test_realistic_rows_land_exactly_as_mapped_and_invalid_ones_are_rejected(
+    event_format: str,
+    kafka_broker: TansuBroker,
+    sim: AkeneoSimulator,
+    topics: Topics,
+    launch: Launch,
+    registry: SchemaRegistryStandIn,
+) -> None:
+    events = list(sample_events(ROWS, seed=7, invalid_every=10, updates_every=9))
+    expected = expect(events)
+    assert 0.08 < len(expected.rejected) / ROWS < 0.12  # about one in ten is invalid
+    reg_url = registry.url if event_format == "confluent-avro" else None
+    produce(kafka_broker.bootstrap, topics.input, events, event_format, reg_url)
+    extra = {"SCHEMA_REGISTRY_URL": registry.url} if reg_url else {}
+    service = launch(event_format, **extra)
+
+    feedback = read_feedback(
+        kafka_broker.bootstrap, topics, {e.event_id for e in events}, event_format, reg_url
+    )
+    assert_feedback(events, feedback, expected)
+    assert_akeneo_state(sim, expected)
+    assert_all_committed(kafka_broker, topics)
+    metrics = requests.get(f"{service.metrics_url}/metrics", timeout=5).text
+    assert f'akeneo_consumer_events_consumed_total{{topic="{topics.input}"}} {ROWS}.0' in metrics
+    assert service.terminate() == 0
+    if reg_url:
+        assert ("POST", f"/subjects/{topics.results}-value/versions") in registry.requests
+
+
+def test_dry_run_maps_and_feeds_back_but_never_writes(
+    kafka_broker: TansuBroker, sim: AkeneoSimulator, topics: Topics, launch: Launch
+) -> None:
+    events = list(sample_events(200, seed=3))
+    expected = expect(events)
+    produce(kafka_broker.bootstrap, topics.input, events)
+    launch(DRY_RUN="true")
+    feedback = read_feedback(kafka_broker.bootstrap, topics, {e.event_id for e in events})
+    assert_feedback(events, feedback, expected, dry_run=True)
+    assert sim.products == {}
+    assert sim.request_count("PATCH") == 0
