@@ -305,6 +305,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--catalog", help="catalog JSON file [the bundled icecat sample]")
     for flag, (_, kind, text) in _KNOB_FLAGS.items():
         parser.add_argument("--" + flag.replace("_", "-"), dest=flag, type=kind, help=text)
+    parser.add_argument("--no-validate", dest="validate", action="store_false",
+                        help="store products unchecked (benchmarks of the service, not of the simulator)")
     return parser.parse_args(argv)
 
 
@@ -319,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ValueError(f"catalog {args.catalog} is not a JSON object")
         changes = {name: getattr(args, flag) for flag, (name, _, _) in _KNOB_FLAGS.items()
                    if getattr(args, flag) is not None}
+        changes["validate"] = args.validate
         knobs = SimKnobs().replace(**changes)
         sim = AkeneoSimulator(catalog, knobs=knobs, host=args.host, port=args.port).start()
     except (OSError, ValueError) as exc:

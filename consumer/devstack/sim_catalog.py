@@ -61,6 +61,12 @@ class AttributeRule:
     max_characters: int | None
     options: Mapping[str, str]  # lower-cased option code -> code as Akeneo stores it
 
+    @property
+    def unconstrained(self) -> bool:
+        """No number rule beyond "is a number": the validator can skip decimal arithmetic."""
+        return (self.decimals_allowed and self.negative_allowed and self.number_min is None
+                and self.number_max is None)
+
     @classmethod
     def from_item(cls, item: Mapping[str, Any], options: Sequence[Mapping[str, Any]]) -> AttributeRule:
         max_chars = item.get("max_characters")

@@ -29,6 +29,7 @@ class SimKnobs:
     slow_s: float = 0.0
     outage_until: float = 0.0  # time.monotonic() deadline: every API request answers 503 until then
     seed: int | None = None  # seeds the fault dice for reproducible runs
+    validate: bool = True  # False stores products unchecked: benchmarks of the service, not of the simulator
     relative_links: bool = False  # _links hrefs as paths without scheme and host (both are legal)
 
     def replace(self, *, clock: Callable[[], float] = time.monotonic, **changes: Any) -> SimKnobs:
@@ -45,6 +46,9 @@ class SimKnobs:
                 raise ValueError(f"unknown knob {name!r}")
             elif name == "relative_links":
                 value = bool(value)
+            elif name == "validate":
+                if not isinstance(value, bool):
+                    raise ValueError("knob 'validate' needs true or false")
             elif name == "seed":
                 value = None if value is None else int(value)
             elif name == "error_statuses":

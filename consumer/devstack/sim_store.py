@@ -27,10 +27,11 @@ def _merge_values(old: Mapping[str, list[dict[str, Any]]], new: Mapping[str, Any
     for attribute, items in new.items():
         current = list(merged.get(attribute, ()))
         for item in items:
-            locale, scope = item["locale"], item["scope"]
+            # .get: with validation switched off (a knob), items may lack keys.
+            locale, scope, data = item.get("locale"), item.get("scope"), item.get("data")
             current = [v for v in current if v["locale"] != locale or v["scope"] != scope]
-            if item["data"] is not None:
-                current.append({"locale": locale, "scope": scope, "data": item["data"]})
+            if data is not None:
+                current.append({"locale": locale, "scope": scope, "data": data})
         if current:
             merged[attribute] = current
         else:

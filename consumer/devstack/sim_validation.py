@@ -15,11 +15,12 @@ case-insensitively and stores its own spelling).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from consumer.devstack.sim_catalog import AttributeRule, Catalog
@@ -32,6 +33,8 @@ _TOP_LEVEL = frozenset({
     "associations", "quantified_associations", "created", "updated", "metadata",
 })
 _VALUE_KEYS = ("locale", "scope", "data")
+# What PHP's is_numeric() accepts, which is what Akeneo's number check uses.
+_NUMERIC = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?)?$")
 # Types whose data is one code, or a list of codes, checked for shape only (no media or records here).
 _CODE_TYPES = frozenset({
@@ -88,7 +91,7 @@ def structure_rejection(message: str, doc_anchor: str) -> Rejection:
 def validate_product(product: dict[str, Any], catalog: Catalog, doc_anchor: str) -> Rejection | None:
     """None if Akeneo would accept ``product`` (a standard-format payload); else why not."""
     try:
-        violations = list(_check_product(product, catalog))
+        violations = _check_product(product, catalog)
     except _StructureError as exc:
         return structure_rejection(str(exc), doc_anchor)
     if violations:
@@ -111,7 +114,8 @@ def _entity_missing(prop: str, entity: str, code: str) -> _StructureError:
                            f'The {entity} does not exist, "{code}" given.')
 
 
-def _check_product(product: Mapping[str, Any], catalog: Catalog) -> Iterator[dict[str, Any]]:
+def _check_product(product: Mapping[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
+    """Violations of ``product``; raises _StructureError at the first structure error."""
     for key in product:
         if key not in _TOP_LEVEL:
             raise _StructureError(f'Property "{key}" does not exist.')
@@ -138,9 +142,10 @@ def _check_product(product: Mapping[str, Any], catalog: Catalog) -> Iterator[dic
         raise _StructureError(f'Property "parent" expects a valid parent code. '
                               f'The parent product model does not exist, "{parent}" given.')
     _check_associations(product.get("associations"))
+    violations: list[dict[str, Any]] = []
     values = product.get("values")
     if values is None:
-        return
+        return violations
     if not isinstance(values, dict):
         raise _StructureError(f'Property "values" expects an array as data, "{php_type(values)}" given.')
     for code, items in values.items():
@@ -150,7 +155,8 @@ def _check_product(product: Mapping[str, Any], catalog: Catalog) -> Iterator[dic
         if not isinstance(items, list):
             raise _StructureError(f'Property "{code}" expects an array as data, "{php_type(items)}" given.')
         for item in items:
-            yield from _check_value(rule, item, catalog)
+            _check_value(rule, item, catalog, violations)
+    return violations
 
 
 def _check_associations(associations: Any) -> None:
@@ -170,7 +176,7 @@ def _check_associations(associations: Any) -> None:
             _expect_list_of_codes("associations", codes)
 
 
-def _check_value(rule: AttributeRule, item: Any, catalog: Catalog) -> Iterator[dict[str, Any]]:
+def _check_value(rule: AttributeRule, item: Any, catalog: Catalog, violations: list[dict[str, Any]]) -> None:
     code = rule.code
     if not isinstance(item, dict):
         raise _StructureError(f'Property "{code}" expects an array as data, "{php_type(item)}" given.')
@@ -187,38 +193,37 @@ def _check_value(rule: AttributeRule, item: Any, catalog: Catalog) -> Iterator[d
     if not rule.scopable and scope is not None:
         raise _StructureError(f'Attribute "{code}" does not expect a scope, "{scope}" given.')
 
-    def violation(message: str) -> dict[str, Any]:
-        return {"property": "values", "message": message, "attribute": code, "locale": locale, "scope": scope}
-
+    messages: list[str] = []
     if scope is not None and scope not in catalog.channel_by_code:
-        yield violation(f'Value "{code}" expects an existing channel, "{scope}" given')
+        messages.append(f'Value "{code}" expects an existing channel, "{scope}" given')
     if locale is not None:
         if locale not in catalog.enabled_locales:
-            yield violation(f'Attribute "{code}" expects an existing and activated locale, "{locale}" given.')
+            messages.append(f'Attribute "{code}" expects an existing and activated locale, "{locale}" given.')
         elif scope in catalog.channel_locales and locale not in catalog.channel_locales[scope]:
-            yield violation(f'Attribute "{code}" expects a valid locale, "{locale}" is not bound to '
+            messages.append(f'Attribute "{code}" expects a valid locale, "{locale}" is not bound to '
                             f'channel "{scope}".')
-    if rule.available_locales and locale is not None and locale not in rule.available_locales:
-        yield violation(f"The {locale} locale is not available on the {code} attribute.")
-    if data is None:  # clears the value: nothing more to check
-        return
-    for message in _check_data(rule, item, data, catalog):
-        yield violation(message)
+        if rule.available_locales and locale not in rule.available_locales:
+            messages.append(f"The {locale} locale is not available on the {code} attribute.")
+    if data is not None:  # null clears the value: nothing more to check
+        _check_data(rule, item, data, catalog, messages)
+    violations.extend({"property": "values", "message": message, "attribute": code, "locale": locale,
+                       "scope": scope} for message in messages)
 
 
-def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: Catalog) -> Iterator[str]:
-    """Violation messages for ``data``; raises _StructureError for a wrong shape."""
+def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: Catalog,
+                out: list[str]) -> None:
+    """Appends violation messages for ``data`` to ``out``; raises _StructureError for a wrong shape."""
     code, kind = rule.code, rule.type
     if kind in ("pim_catalog_text", "pim_catalog_textarea", "pim_catalog_identifier"):
         if isinstance(data, list | dict):
             raise _StructureError(f'Property "{code}" expects a scalar as data, "{php_type(data)}" given.')
         if not isinstance(data, str):
-            yield f"The {code} attribute requires a string, a {php_type(data)} was detected."
+            out.append(f"The {code} attribute requires a string, a {php_type(data)} was detected.")
             return
         limit = rule.max_characters or _TEXT_LIMITS.get(kind)
         if limit is not None and len(data) > limit:
-            yield (f"The {code} attribute must not contain more than {limit} characters. "
-                   "The submitted value is too long.")
+            out.append(f"The {code} attribute must not contain more than {limit} characters. "
+                       "The submitted value is too long.")
     elif kind == "pim_catalog_boolean":
         if not isinstance(data, bool):
             raise _StructureError(f'Property "{code}" expects a boolean as data, "{php_type(data)}" given.')
@@ -230,26 +235,26 @@ def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: C
     elif kind == "pim_catalog_number":
         if isinstance(data, list | dict):
             raise _StructureError(f'Property "{code}" expects a scalar as data, "{php_type(data)}" given.')
-        yield from _number_violations(rule, data)
+        _number_violations(rule, data, out)
     elif kind == "pim_catalog_metric":
-        yield from _metric_violations(rule, data, catalog)
+        _metric_violations(rule, data, catalog, out)
     elif kind == "pim_catalog_price_collection":
-        yield from _price_violations(rule, data, catalog)
+        _price_violations(rule, data, catalog, out)
     elif kind == "pim_catalog_simpleselect":
         if not isinstance(data, str):
             raise _StructureError(f'Property "{code}" expects a string as data, "{php_type(data)}" given.')
         canonical = rule.options.get(data.lower())
         if canonical is None:
-            yield f"The {data} value is not in the {code} attribute option list."
+            out.append(f"The {data} value is not in the {code} attribute option list.")
         else:
             item["data"] = canonical
     elif kind == "pim_catalog_multiselect":
         codes = _expect_list_of_codes(code, data)
         unknown = [c for c in codes if c.lower() not in rule.options]
         if len(unknown) == 1:
-            yield f"The {unknown[0]} value is not in the {code} attribute option list."
+            out.append(f"The {unknown[0]} value is not in the {code} attribute option list.")
         elif unknown:
-            yield f"The {', '.join(unknown)} values are not in the {code} attribute option list."
+            out.append(f"The {', '.join(unknown)} values are not in the {code} attribute option list.")
         else:
             item["data"] = [rule.options[c.lower()] for c in codes]
     elif kind in _CODE_TYPES:
@@ -278,27 +283,30 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _number_violations(rule: AttributeRule, amount: Any) -> Iterator[str]:
+def _number_violations(rule: AttributeRule, amount: Any, out: list[str]) -> None:
     code = rule.code
-    number: Decimal | None = None
-    if isinstance(amount, int | float) and not isinstance(amount, bool):
-        number = Decimal(str(amount))
+    if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+        numeric = False
     elif isinstance(amount, str):
-        try:
-            number = Decimal(amount.strip()) if amount.strip() else None
-        except InvalidOperation:
-            number = None
-    if number is None or not number.is_finite():
-        yield f"The {code} attribute requires a number, and the submitted {_shown(amount)} value is not."
+        numeric = _NUMERIC.match(amount) is not None
+    else:
+        numeric = math.isfinite(amount)
+    if not numeric:
+        out.append(f"The {code} attribute requires a number, and the submitted {_shown(amount)} value "
+                   "is not.")
         return
+    if rule.unconstrained:
+        return
+    number = Decimal(amount.strip() if isinstance(amount, str) else repr(amount))
     if not rule.decimals_allowed and number != number.to_integral_value():
-        yield f"The {code} attribute requires a non-decimal value, and {_shown(amount)} is not a valid value."
+        out.append(f"The {code} attribute requires a non-decimal value, and {_shown(amount)} is not "
+                   "a valid value.")
     if not rule.negative_allowed and number < 0:
-        yield f"The {code} attribute requires an equal or greater than 0 value."
+        out.append(f"The {code} attribute requires an equal or greater than 0 value.")
     if rule.number_min is not None and number < rule.number_min:
-        yield f"The {code} attribute requires an equal or greater than {_shown(rule.number_min)} value."
+        out.append(f"The {code} attribute requires an equal or greater than {_shown(rule.number_min)} value.")
     if rule.number_max is not None and number > rule.number_max:
-        yield f"The {code} attribute requires an equal or lesser than {_shown(rule.number_max)} value."
+        out.append(f"The {code} attribute requires an equal or lesser than {_shown(rule.number_max)} value.")
 
 
 def _expect_keys(code: str, data: Any, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -310,23 +318,23 @@ def _expect_keys(code: str, data: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-def _metric_violations(rule: AttributeRule, data: Any, catalog: Catalog) -> Iterator[str]:
+def _metric_violations(rule: AttributeRule, data: Any, catalog: Catalog, out: list[str]) -> None:
     metric = _expect_keys(rule.code, data, ("amount", "unit"))
     unit = metric["unit"]
     units = catalog.units_by_family.get(rule.metric_family or "", frozenset())
     if not isinstance(unit, str) or unit not in units:
-        yield "Please specify a valid metric unit"
-    yield from _number_violations(rule, metric["amount"])
+        out.append("Please specify a valid metric unit")
+    _number_violations(rule, metric["amount"], out)
 
 
-def _price_violations(rule: AttributeRule, data: Any, catalog: Catalog) -> Iterator[str]:
+def _price_violations(rule: AttributeRule, data: Any, catalog: Catalog, out: list[str]) -> None:
     if not isinstance(data, list):
         raise _StructureError(f'Property "{rule.code}" expects an array as data, "{php_type(data)}" given.')
     for entry in data:
         price = _expect_keys(rule.code, entry, ("amount", "currency"))
         currency = price["currency"]
         if currency not in catalog.enabled_currencies:
-            yield (f"Please specify a valid currency for the {rule.code} attribute, "
-                   f"the {currency} code was sent.")
+            out.append(f"Please specify a valid currency for the {rule.code} attribute, "
+                       f"the {currency} code was sent.")
         if price["amount"] is not None:
-            yield from _number_violations(rule, price["amount"])
+            _number_violations(rule, price["amount"], out)

@@ -22,7 +22,18 @@ def served(tmp_path: Path) -> Iterator[str]:
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps(small_catalog()), encoding="utf-8")
     process = subprocess.Popen(
-        [*MODULE, "--port", "0", "--catalog", str(catalog), "--token-ttl", "5", "--max-concurrency", "3"],
+        [
+            *MODULE,
+            "--port",
+            "0",
+            "--catalog",
+            str(catalog),
+            "--token-ttl",
+            "5",
+            "--max-concurrency",
+            "3",
+            "--no-validate",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -43,6 +54,7 @@ def test_serves_the_given_catalog_with_the_given_knobs(served: str) -> None:
     assert token["expires_in"] == 5
     knobs = requests.get(f"{served}/_sim/knobs", timeout=10).json()
     assert knobs["max_concurrency"] == 3
+    assert knobs["validate"] is False
     channels = requests.get(
         f"{served}/api/rest/v1/channels",
         timeout=10,

@@ -237,3 +237,13 @@ class TestInspectionApi:
     def test_unknown_inspection_route(self, sim: AkeneoSimulator) -> None:
         assert self.call(sim, "GET", "nothing").status_code == 404
         assert self.call(sim, "POST", "knobs", [1]).status_code == 400
+
+
+def test_validation_can_be_switched_off_for_benchmarks(api: Api, sim: AkeneoSimulator) -> None:
+    bad = orjson.dumps({"identifier": "x", "values": {"color": [{"data": "pink"}]}})
+    assert orjson.loads(api.patch_lines([bad]).content)["status_code"] == 422
+    sim.set_knobs(validate=False)
+    assert orjson.loads(api.patch_lines([bad]).content)["status_code"] == 201
+    assert sim.products["x"]["values"]["color"] == [{"locale": None, "scope": None, "data": "pink"}]
+    with pytest.raises(ValueError, match="true or false"):
+        sim.set_knobs(validate="no")
