@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from consumer.catalog.model import AttributeInfo, Catalog
-from consumer.mapping.numbers import NumberRule
+from consumer.mapping.numbers import NumberRule, is_plain
 from consumer.mapping.problems import Blank, Invalid
 from consumer.mapping.units import UnitResolver
 
@@ -40,9 +40,13 @@ LINK_TYPES = ("product", "product_model")
 
 def split_list(cell: str, separator: str) -> list[str]:
     """Items of a multi-value cell: trimmed, blanks dropped, duplicates dropped, order kept."""
-    items = list(dict.fromkeys(item.strip() for item in cell.split(separator) if item.strip()))
-    if not items:
-        raise Blank
+    items = [item.strip() for item in cell.split(separator)]
+    if "" in items:
+        items = [item for item in items if item]
+        if not items:
+            raise Blank
+    if len(items) > 1 and len(set(items)) < len(items):
+        items = list(dict.fromkeys(items))
     return items
 
 
@@ -118,29 +122,39 @@ def date(attribute: AttributeInfo) -> Converter:
     return convert
 
 
-def _option_lookup(attribute: AttributeInfo) -> Callable[[list[str]], list[str]]:
-    options = attribute.options or {}
-
-    def codes(items: list[str]) -> list[str]:
-        found = [options.get(item.casefold()) for item in items]
-        missing = [item for item, code in zip(items, found, strict=True) if code is None]
-        if missing:
-            names = ", ".join(f'"{m}"' for m in missing)
-            raise Invalid(f"{names} {'is not an option' if len(missing) == 1 else 'are not options'} "
-                          f'of attribute "{attribute.code}"', unknown=True)
-        return [code for code in found if code is not None]
-
-    return codes
+def _not_options(attribute: AttributeInfo, items: list[str], found: list[str | None]) -> Invalid:
+    missing = [item for item, code in zip(items, found, strict=True) if code is None]
+    names = ", ".join(f'"{m}"' for m in missing)
+    verb = "is not an option" if len(missing) == 1 else "are not options"
+    return Invalid(f'{names} {verb} of attribute "{attribute.code}"', unknown=True)
 
 
 def simple_select(attribute: AttributeInfo) -> Converter:
-    lookup = _option_lookup(attribute)
-    return lambda cell: lookup([stripped(cell)])[0]
+    options = attribute.options or {}
+
+    def convert(cell: str) -> str:
+        code = options.get(cell.casefold())
+        if code is None:
+            item = stripped(cell)
+            code = options.get(item.casefold())
+            if code is None:
+                raise _not_options(attribute, [item], [None])
+        return code
+
+    return convert
 
 
 def multi_select(attribute: AttributeInfo, separator: str) -> Converter:
-    lookup = _option_lookup(attribute)
-    return lambda cell: lookup(split_list(cell, separator))
+    options = attribute.options or {}
+
+    def convert(cell: str) -> list[str]:
+        items = split_list(cell, separator)
+        found = [options.get(item.casefold()) for item in items]
+        if None in found:
+            raise _not_options(attribute, items, found)
+        return items if found == items else list(dict.fromkeys(found))  # type: ignore[arg-type]
+
+    return convert
 
 
 def code_list(separator: str) -> Converter:
@@ -152,28 +166,37 @@ def number(attribute: AttributeInfo) -> Converter:
 
 
 def _currency(catalog: Catalog, given: str) -> str:
-    currency = given.strip().upper()
+    currency = given.upper()
     if currency not in catalog.enabled_currencies:
         state = "not enabled" if currency in catalog.currencies else "unknown"
-        raise Invalid(f'currency "{given.strip()}" is {state}', unknown=True)
+        raise Invalid(f'currency "{given}" is {state}', unknown=True)
     return currency
 
 
 def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str) -> Converter:
-    """``740.00 EUR`` (or ``EUR 740.00``), several joined by the separator."""
+    """``740.00 EUR`` (or ``EUR 740.00``, ``740EUR``), several joined by the separator."""
     amount = NumberRule(attribute).text
+    enabled = catalog.enabled_currencies
+
+    def one(item: str) -> dict[str, str]:
+        value, space, currency = item.rpartition(" ")
+        if space and currency in enabled and is_plain(value):  # the usual "740.00 EUR"
+            return {"amount": amount(value), "currency": currency}
+        match = _AMOUNT_FIRST.fullmatch(item)
+        if match and match.group(2):
+            value, currency = match.group(1), match.group(2)
+        elif (match := _CURRENCY_FIRST.fullmatch(item)) is not None:
+            currency, value = match.group(1), match.group(2)
+        else:
+            raise Invalid(f'"{item}" is not a price such as "740.00 EUR"')
+        return {"amount": amount(value), "currency": _currency(catalog, currency)}
 
     def convert(cell: str) -> list[dict[str, str]]:
-        prices: list[dict[str, str]] = []
-        for item in split_list(cell, separator):
-            match = _AMOUNT_FIRST.fullmatch(item)
-            if match and match.group(2):
-                value, currency = match.group(1), match.group(2)
-            elif (match := _CURRENCY_FIRST.fullmatch(item)) is not None:
-                currency, value = match.group(1), match.group(2)
-            else:
-                raise Invalid(f'"{item}" is not a price such as "740.00 EUR"')
-            prices.append({"amount": amount(value), "currency": _currency(catalog, currency)})
+        prices = [one(item) for item in split_list(cell, separator)]
+        if len(prices) > 1 and len({p["currency"] for p in prices}) < len(prices):
+            currencies = [p["currency"] for p in prices]
+            twice = next(c for c in currencies if currencies.count(c) > 1)
+            raise Invalid(f"currency {twice} is given twice")
         return prices
 
     return convert
@@ -181,7 +204,7 @@ def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str)
 
 def price_in(attribute: AttributeInfo, catalog: Catalog, currency: str) -> Converter:
     """A ``code@CUR`` column: the cell is the amount."""
-    checked = _currency(catalog, currency)
+    checked = _currency(catalog, currency.strip())
     amount = NumberRule(attribute).text
     return lambda cell: [{"amount": amount(cell), "currency": checked}]
 
@@ -193,6 +216,9 @@ def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
     default = attribute.default_metric_unit if attribute.default_metric_unit in resolver.units else None
 
     def convert(cell: str) -> dict[str, str]:
+        value, space, token = cell.partition(" ")
+        if space and token and is_plain(value):  # the usual "3000.00 MMT"
+            return {"amount": amount(value), "unit": resolver.resolve(token)}
         value = stripped(cell)
         match = _AMOUNT_FIRST.fullmatch(value)
         if match is None:

@@ -11,8 +11,8 @@ import logging
 import threading
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from consumer.catalog.model import Catalog
 from consumer.mapping.columns import NO_NULL, ColumnPlan, Context, Kind, plan_column
@@ -41,19 +41,25 @@ class MappingOptions:
         return cls(separator=settings.value_separator)
 
 
-@dataclass(frozen=True, slots=True)
-class MapResult:
-    """Either ``payload`` (what to send) or ``errors`` (why not), never both."""
+class MapResult(NamedTuple):
+    """Either ``payload`` (what to send) or ``errors`` (why not), never both.
+
+    A NamedTuple because one is made per row and tuples are the cheapest immutable objects.
+    """
 
     identifier: str
     payload: dict[str, Any] | None
-    errors: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = []
     # Problems caused by codes the catalog did not know: a refresh might cure them.
     unknown: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.payload is not None
+
+
+# (convert, attribute, locale, scope, plan): a tuple, as indexing one is the cheapest lookup there is.
+_Simple = tuple[Any, Any, Any, Any, ColumnPlan]
 
 
 class Mapper:
@@ -63,9 +69,12 @@ class Mapper:
         self.catalog = catalog
         self.options = options or MappingOptions()
         self._plans: dict[str, ColumnPlan] = {}
+        # The hot path: columns that write a value of their own (no merging, no clash possible).
+        self._simple: dict[str, _Simple] = {}
         self._writers: dict[Any, ColumnPlan] = {}  # what a column writes -> first column seen writing it
         self._resolvers: dict[str, UnitResolver | None] = {}
         self._lock = threading.Lock()
+        self._built = 0  # plans built so far: a row that saw new columns is mapped again (see _map)
         self._ctx = Context(catalog, self._resolver, self.options.separator)
 
     def _resolver(self, family: str) -> UnitResolver | None:
@@ -82,18 +91,28 @@ class Mapper:
             plan = self._plans.get(column)
             if plan is None:
                 plan = plan_column(column, self._ctx)
-                if plan.kind is not _INVALID and plan.kind is not _PRICE:
+                if plan.kind is not _INVALID:
                     first = self._writers.setdefault((plan.prop, plan.key), plan)
-                    if first is not plan:  # two names for one value: rows must be checked for clashes
+                    if first is not plan:  # two names for one value: rows must merge or clash
                         first.shared = plan.shared = True
+                        self._simple.pop(first.column, None)
                 if len(self._plans) < MAX_CACHED_COLUMNS:
                     self._plans[column] = plan
+                    self._built += 1
+                    if (plan.kind is _VALUE or plan.kind is _PRICE) and not plan.shared:
+                        self._simple[column] = (plan.convert, plan.attribute, plan.locale, plan.scope, plan)
         return plan
 
     def map(self, identifier: str, values: Mapping[str, str | None]) -> MapResult:
         """Never raises: any input gives a payload or a rejection."""
         try:
-            return self._map(identifier, values)
+            built = self._built
+            result = self._map(identifier, values)
+            if self._built != built:
+                # New columns may have turned an earlier column of this row into a shared one
+                # (price@EUR, then price@USD): map again with every plan final.
+                result = self._map(identifier, values)
+            return result
         except Exception as exc:  # a bug, not bad input; reject the row instead of stopping the stream
             log.exception("mapping failed unexpectedly for %r", identifier)
             message = f"internal mapping error ({type(exc).__name__}); the row was not sent"
@@ -116,8 +135,26 @@ class Mapper:
         out: dict[str, list[dict[str, Any]]] = {}
         prices: dict[tuple[Any, ...], list[dict[str, str]]] | None = None
         written: dict[Any, str] | None = None
-        plans = self._plans
+        plans, simple = self._plans, self._simple
         for column, cell in values.items():
+            spec = simple.get(column)
+            if spec is not None and type(cell) is str:
+                if not cell:
+                    continue
+                try:
+                    data = spec[0](cell)
+                except Blank:
+                    continue
+                except Invalid as reason:
+                    self._reject(spec[4], reason, errors, unknown)
+                    continue
+                item = {"locale": spec[2], "scope": spec[3], "data": data}
+                items = out.get(spec[1])
+                if items is None:
+                    out[spec[1]] = [item]
+                else:
+                    items.append(item)
+                continue
             if cell == "":
                 continue
             plan = plans.get(column)
@@ -151,21 +188,22 @@ class Mapper:
                     self._reject(plan, reason, errors, unknown)
                     continue
             if plan.shared:
+                if kind is _PRICE:  # price@EUR, price@USD...: one collection
+                    prices = {} if prices is None else prices
+                    self._add_prices(plan, data, prices.setdefault(plan.key, []), errors)
+                    continue
                 written = {} if written is None else written
                 other = written.setdefault((plan.prop, plan.key), column)
                 if other != column:
                     errors.append(self._problem(plan, f'sets the same value as column "{other}"'))
                     continue
-            if kind is _VALUE:
+            if kind is _VALUE or kind is _PRICE:
                 item = {"locale": plan.locale, "scope": plan.scope, "data": data}
                 items = out.get(plan.attribute)  # type: ignore[arg-type]
                 if items is None:
                     out[plan.attribute] = [item]  # type: ignore[index]
                 else:
                     items.append(item)
-            elif kind is _PRICE:
-                prices = {} if prices is None else prices
-                self._add_prices(plan, data, prices.setdefault(plan.key, []), errors)
             elif kind is _FIELD:
                 product[plan.key] = data
             elif kind is _ASSOCIATION:
@@ -201,8 +239,9 @@ class Mapper:
         """Prices of one value may come from several columns (``price@EUR``, ``price@USD``)."""
         if data is None:
             return  # a null leaves the collection to the other columns, or clears it if none
+        given = {p["currency"] for p in amounts}
         for price in data:
-            if any(p["currency"] == price["currency"] for p in amounts):
+            if price["currency"] in given:
                 errors.append(self._problem(plan, f'currency {price["currency"]} is given twice'))
                 return
             amounts.append(price)

@@ -20,6 +20,11 @@ _MAX_MAGNITUDE = 40
 _INT64 = 2**63
 
 
+def is_plain(text: str) -> bool:
+    """``-?digits[.digits]``: the common spelling, checked without building a Decimal."""
+    return _PLAIN.fullmatch(text) is not None
+
+
 def _format(number: Decimal) -> str:
     text = format(number, "f")
     return "0" if text == "-0" else text
@@ -28,7 +33,7 @@ def _format(number: Decimal) -> str:
 class NumberRule:
     """Parses and checks one attribute's numbers: decimals, sign, minimum and maximum."""
 
-    __slots__ = ("_checks", "_decimals", "_max", "_min", "_negative")
+    __slots__ = ("_decimals", "_max", "_min", "_negative", "_unbounded")
 
     def __init__(self, attribute: AttributeInfo) -> None:
         # As in Akeneo's validators, an unset flag (null) is a "no": only true allows.
@@ -36,8 +41,17 @@ class NumberRule:
         self._negative = attribute.negative_allowed is True
         self._min = attribute.number_min
         self._max = attribute.number_max
-        bounded = self._min is not None or self._max is not None
-        self._checks = not self._decimals or not self._negative or bounded
+        self._unbounded = self._min is None and self._max is None
+
+    def _plain_and_fine(self, text: str) -> bool:
+        """True when ``text`` is plain notation that passes every rule without building a Decimal
+        (the common case, and the hot path)."""
+        return (
+            self._unbounded
+            and _PLAIN.fullmatch(text) is not None
+            and (self._negative or text[0] != "-")
+            and (self._decimals or "." not in text)
+        )
 
     def decimal(self, text: str) -> Decimal:
         """The checked value of ``text``; raises Invalid with the reason."""
@@ -64,7 +78,7 @@ class NumberRule:
 
     def text(self, text: str) -> str:
         """The value as a plain decimal string, as given where it already is one."""
-        if not self._checks and _PLAIN.fullmatch(text):
+        if self._plain_and_fine(text):
             return text
         return _format(self.decimal(text))
 
@@ -72,5 +86,5 @@ class NumberRule:
         """For number attributes: an int when decimals are not allowed, else a decimal string."""
         if self._decimals:
             return self.text(text)
-        value = int(self.decimal(text))
+        value = int(text) if self._plain_and_fine(text) else int(self.decimal(text))
         return value if -_INT64 < value < _INT64 else str(value)  # JSON encoders stop at 64 bits

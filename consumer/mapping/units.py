@@ -2,8 +2,8 @@
 
 The live measurement family gives the unit codes and symbols; ``units.json`` (built by
 scripts/build_sample_catalog.py from Recommendation 20 and the measure files) adds UN/CEFACT codes
-and alternative symbols. A token is looked up by kind in this order, exactly first and then
-ignoring case: Akeneo code, UN/CEFACT code, symbol. A token that names two units at the same step
+and alternative symbols. A token is looked up exactly first and then ignoring case, each time by
+kind in this order: Akeneo code, UN/CEFACT code, symbol. A token that names two units at the same step
 is refused as ambiguous rather than guessed.
 """
 
@@ -57,16 +57,31 @@ class UnitResolver:
         for u in self.units & known.keys():
             symbols.append((str(known[u].get("symbol") or ""), u))
             symbols.extend((str(s), u) for s in known[u].get("alternative_symbols") or ())
-        self._steps = [_index(codes), _index(unece), _index(symbols)]
-        self._steps += [_index((t.casefold(), u) for t, u in kind) for kind in (codes, unece, symbols)]
+        # One table per case rule: a token takes the unit of the first kind (code, UN/CEFACT, symbol)
+        # that knows it; ambiguity within that kind stays ambiguous.
+        kinds = (codes, unece, symbols)
+        self._exact = _first_kind_wins([_index(kind) for kind in kinds])
+        self._folded = _first_kind_wins([_index((t.casefold(), u) for t, u in kind) for kind in kinds])
 
     def resolve(self, token: str) -> str:
         """The Akeneo unit code ``token`` names; raises Invalid when none or several."""
-        token = token.strip()
-        for step, index in enumerate(self._steps):
-            unit = index.get(token if step < 3 else token.casefold())
-            if unit == _AMBIGUOUS:
-                raise Invalid(f'unit "{token}" is ambiguous in the {self.family} measurement family')
-            if unit is not None:
-                return unit
-        raise Invalid(f'unit "{token}" is not a unit of the {self.family} measurement family', unknown=True)
+        unit = self._exact.get(token)
+        if unit is None:
+            token = token.strip()
+            unit = self._exact.get(token)
+            if unit is None:
+                unit = self._folded.get(token.casefold())
+        if unit == _AMBIGUOUS:
+            raise Invalid(f'unit "{token}" is ambiguous in the {self.family} measurement family')
+        if unit is None:
+            message = f'unit "{token}" is not a unit of the {self.family} measurement family'
+            raise Invalid(message, unknown=True)
+        return unit
+
+
+def _first_kind_wins(indexes: list[dict[str, str]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for index in indexes:
+        for token, unit in index.items():
+            merged.setdefault(token, unit)
+    return merged

@@ -1,0 +1,168 @@
+"""Rows per second per core through decode -> map -> NDJSON encode, for 30-column rows.
+
+    python -m benchmarks.bench_mapping [--rows 20000] [--repeat 3]
+
+Paths, measured side by side in one run on the same rows (CPU time of this single thread, best
+of ``--repeat``):
+
+* ``json``   JSON event bytes -> consumer.codec JsonCodec -> cached Mapper -> orjson line
+* ``avro``   Avro event bytes (schemaless, schemas/product_change.avsc) -> consumer.codec AvroCodec -> ...
+* ``naive``  the same JSON bytes -> stdlib ``json.loads`` -> a fresh Mapper per row (no column cache)
+             -> stdlib ``json.dumps(ensure_ascii=False)``: the reference the ratios are given against.
+
+Rows use the sample icecat catalog and mix text, localized and scoped text, selects, numbers,
+booleans, dates, metrics, prices and reserved columns, about 1.5 KB each, every row distinct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Callable
+
+import orjson
+
+from consumer.catalog import Catalog
+from consumer.codec import ChangeEvent, Codec
+from consumer.codec.avro_codec import AvroCodec
+from consumer.codec.json_codec import JsonCodec
+from consumer.devstack.sim_catalog import load_sample_catalog
+from consumer.mapping import Mapper, MappingOptions
+
+TOPIC = "product-changes"
+COLUMNS = 30
+_WORDS = ("compact", "camera", "sensor", "zoom", "optical", "digital", "premium", "kit", "lens", "travel",
+          "studio", "wireless", "battery", "pro", "ultra", "bright", "silent", "rugged", "classic", "smart")
+
+
+def _text(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize()
+
+
+def make_row(rng: random.Random, n: int) -> dict[str, str | None]:
+    """One 30-column row, valid against the sample catalog."""
+    row: dict[str, str | None] = {
+        "sku": f"bench-{n}",
+        "family": rng.choice(["camcorders", "digital_cameras", "scanners", "printers"]),
+        "categories": "cameras<###>digital_cameras",
+        "enabled": rng.choice(["true", "false", "1", "yes"]),
+        "name": _text(rng, 4),
+        "erp_name~en_US": _text(rng, 3),
+        "erp_name~de_DE": _text(rng, 3),
+        "meta_title~en_US": _text(rng, 6),
+        "meta_title~fr_FR": _text(rng, 6),
+        "description~en_US~ecommerce": _text(rng, 40),
+        "description~fr_FR~ecommerce": _text(rng, 40),
+        "description~de_DE~print": _text(rng, 30),
+        "short_description~en_US~mobile": _text(rng, 12),
+        "seo_title~en_US~ecommerce": _text(rng, 5),
+        "weight": f"{rng.randint(1, 9000)}.{rng.randint(0, 99):02d} GRM",
+        "maximum_scan_size": f"{rng.randint(100, 400)} mm",
+        "display_diagonal": f"{rng.randint(2, 30)} INH",
+        "shipping_weight~ecommerce@KGM": f"{rng.randint(1, 20)}.{rng.randint(0, 9)}",
+        "price": f"{rng.randint(10, 2000)}.{rng.randint(0, 99):02d} EUR<###>{rng.randint(10, 2000)}.00 USD",
+        "special_price~ecommerce@EUR": f"{rng.randint(5, 1500)}.99",
+        "optical_zoom": str(rng.randint(1, 60)),
+        "operating_temperature_min": f"-{rng.randint(0, 40)}.5",
+        "color_scanning": rng.choice(["true", "false"]),
+        "image_stabilizer": rng.choice(["yes", "no", "1", "0"]),
+        "release_date~ecommerce": f"20{rng.randint(10, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        "sensor_type": rng.choice(["ccd", "CMOS"]),
+        "camera_type": rng.choice(["compact", "bridge", "slr_kit"]),
+        "multifunctional_functions": "copy<###>fax<###>print",
+        "ean": f"{rng.randint(10**12, 10**13 - 1)}",
+        "packshots": f"shot_{n}_front<###>shot_{n}_back",
+    }
+    assert len(row) == COLUMNS
+    return row
+
+
+def make_events(rows: int, seed: int = 7) -> list[ChangeEvent]:
+    rng = random.Random(seed)
+    return [ChangeEvent(f"ev-{n}", 1_700_000_000_000 + n, "UPSERT", f"bench-{n}", make_row(rng, n))
+            for n in range(rows)]
+
+
+def _cpu_seconds(run: Callable[[], int], repeat: int) -> tuple[float, int]:
+    best, lines = float("inf"), 0
+    for _ in range(repeat):
+        start = time.process_time()
+        lines = run()
+        best = min(best, time.process_time() - start)
+    return best, lines
+
+
+def codec_path(codec: Codec, messages: list[bytes], mapper: Mapper) -> Callable[[], int]:
+    """The service's way: the configured codec, the snapshot's cached Mapper, orjson lines."""
+
+    def run() -> int:
+        out = bytearray()
+        for value in messages:
+            event = codec.decode_change(value, TOPIC)
+            result = mapper.map(event.identifier, event.values)
+            out += orjson.dumps(result.payload if result.ok else result.errors) + b"\n"
+        return out.count(b"\n")
+
+    return run
+
+
+def naive_path(messages: list[bytes], catalog: Catalog, options: MappingOptions) -> Callable[[], int]:
+    def run() -> int:
+        out: list[str] = []
+        for value in messages:
+            event = json.loads(value)
+            result = Mapper(catalog, options).map(event["identifier"], event["values"])  # nothing cached
+            out.append(json.dumps(result.payload if result.ok else result.errors, ensure_ascii=False) + "\n")
+        return len(out)
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--naive-rows", type=int, default=2_000, help="the baseline is slow: fewer rows")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    catalog = Catalog.from_json(load_sample_catalog())
+    options = MappingOptions()
+    mapper = Mapper(catalog, options)
+    events = make_events(args.rows)
+    json_messages = [JsonCodec().encode_change(e, TOPIC) for e in events]
+    avro_messages = [AvroCodec().encode_change(e, TOPIC) for e in events]
+    bad = [r for r in (mapper.map(e.identifier, e.values) for e in events) if not r.ok]
+    if bad:
+        raise SystemExit(f"benchmark rows must all map: {bad[0].errors}")
+
+    sample = events[:200]
+    payload_bytes = sum(len(orjson.dumps(mapper.map(e.identifier, e.values).payload)) for e in sample) / 200
+    stages: dict[str, tuple[float, int]] = {
+        "json": _cpu_seconds(codec_path(JsonCodec(), json_messages, mapper), args.repeat),
+        "avro": _cpu_seconds(codec_path(AvroCodec(), avro_messages, mapper), args.repeat),
+        "naive": _cpu_seconds(naive_path(json_messages[: args.naive_rows], catalog, options), args.repeat),
+    }
+    map_only = _cpu_seconds(lambda: sum(mapper.map(e.identifier, e.values).ok for e in events), args.repeat)
+
+    def per_s(stage: tuple[float, int]) -> float:
+        return stage[1] / stage[0]
+
+    json_size, avro_size = (sum(map(len, m)) / len(m) for m in (json_messages, avro_messages))
+    print(f"rows: {args.rows} x {COLUMNS} columns; JSON event {json_size:.0f} B, "
+          f"Avro event {avro_size:.0f} B, payload {payload_bytes:.0f} B; "
+          f"best of {args.repeat}, CPU time of one thread")
+    print()
+    print("| path | rows/s per core | µs per row | vs naive |")
+    print("|---|---:|---:|---:|")
+    naive = per_s(stages["naive"])
+    for name, stage in stages.items():
+        rate = per_s(stage)
+        print(f"| {name} | {rate:,.0f} | {1e6 / rate:.1f} | {rate / naive:.1f}x |")
+    print(f"| map only (cached Mapper) | {per_s(map_only):,.0f} | {1e6 / per_s(map_only):.1f} | |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
