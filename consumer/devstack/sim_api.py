@@ -218,6 +218,7 @@ class AkeneoApi:
             ("currencies", c.currencies, c.currency_by_code, "Currency"),
             ("families", c.families, c.family_by_code, "Family"),
             ("categories", c.categories, c.category_by_code, "Category"),
+            ("association-types", c.association_types, c.association_type_by_code, "Association type"),
         ):
             routes.append(Route("GET", f"{API}/{name}", self._lister(f"{API}/{name}", items)))
             routes.append(Route("GET", f"{API}/{name}/{{code}}", self._getter(by_code, label)))

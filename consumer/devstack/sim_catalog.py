@@ -1,7 +1,7 @@
 """The simulator's catalog: Akeneo's structure, indexed for validation and served by the list endpoints.
 
 Input is the contract's catalog JSON (items of Akeneo's own list endpoints, unchanged) plus the optional
-keys ``families``, ``categories`` and ``groups``. Nothing here knows about HTTP.
+keys ``families``, ``categories``, ``groups`` and ``association_types``. Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -19,6 +19,14 @@ SAMPLE_CATALOG_RESOURCE = "data/icecat_catalog.json"
 _DEFAULT_CATEGORIES: list[dict[str, Any]] = [
     {"code": "master", "parent": None, "updated": "2024-01-01T00:00:00+00:00", "position": 1,
      "labels": {"en_US": "Master catalog"}},
+]
+
+
+# The association types of a fresh Akeneo install.
+_DEFAULT_ASSOCIATION_TYPES: list[dict[str, Any]] = [
+    {"code": code, "labels": {"en_US": label}, "is_quantified": False, "is_two_way": False}
+    for code, label in (("X_SELL", "Cross sell"), ("UPSELL", "Upsell"), ("SUBSTITUTION", "Substitution"),
+                        ("PACK", "Pack"))
 ]
 
 
@@ -105,6 +113,8 @@ class Catalog:
         categories = data.get("categories")
         self.categories: list[dict[str, Any]] = list(categories or _DEFAULT_CATEGORIES)
         self.groups: list[dict[str, Any]] = list(data.get("groups") or [])
+        self.association_types: list[dict[str, Any]] = list(
+            data.get("association_types") or _DEFAULT_ASSOCIATION_TYPES)
 
         self.attribute_by_code = {a["code"]: a for a in self.attributes}
         self.rules = {
@@ -127,6 +137,7 @@ class Catalog:
         self.family_by_code = {f["code"]: f for f in self.families}
         self.category_by_code = {c["code"]: c for c in self.categories}
         self.group_codes = frozenset(g["code"] for g in self.groups)
+        self.association_type_by_code = {t["code"]: t for t in self.association_types}
 
     def option(self, attribute: str, code: str) -> dict[str, Any] | None:
         return next((o for o in self.attribute_options.get(attribute, []) if o["code"] == code), None)

@@ -141,7 +141,7 @@ def _check_product(product: Mapping[str, Any], catalog: Catalog) -> list[dict[st
         # The simulator has no product models, so every parent is unknown.
         raise _StructureError(f'Property "parent" expects a valid parent code. '
                               f'The parent product model does not exist, "{parent}" given.')
-    _check_associations(product.get("associations"))
+    _check_associations(product.get("associations"), catalog)
     violations: list[dict[str, Any]] = []
     values = product.get("values")
     if values is None:
@@ -159,13 +159,15 @@ def _check_product(product: Mapping[str, Any], catalog: Catalog) -> list[dict[st
     return violations
 
 
-def _check_associations(associations: Any) -> None:
+def _check_associations(associations: Any, catalog: Catalog) -> None:
     if associations is None:
         return
     if not isinstance(associations, dict):
         raise _StructureError(f'Property "associations" expects an array as data, '
                               f'"{php_type(associations)}" given.')
-    for kinds in associations.values():
+    for association_type, kinds in associations.items():
+        if association_type not in catalog.association_type_by_code:
+            raise _entity_missing("associations", "association type", association_type)
         if not isinstance(kinds, dict):
             raise _StructureError(f'Property "associations" expects an array as data, '
                                   f'"{php_type(kinds)}" given.')

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from consumer.devstack.akeneo_sim import AkeneoSimulator
+from consumer.devstack.sim_catalog import Catalog
 
 from . import spec_support as s
 from .support import API, CLIENT_ID, COLLECTION, PASSWORD, SECRET, USERNAME, Api, small_catalog
@@ -28,7 +29,15 @@ PRODUCTS = f"{API}/products"
 PRODUCT = f"{API}/products/{{code}}"
 OPTIONS = f"{API}/attributes/{{attribute_code}}/options"
 OPTION = f"{API}/attributes/{{attribute_code}}/options/{{code}}"
-CATALOG_RESOURCES = ("attributes", "channels", "locales", "currencies", "families", "categories")
+CATALOG_RESOURCES = (
+    "attributes",
+    "channels",
+    "locales",
+    "currencies",
+    "families",
+    "categories",
+    "association-types",
+)
 
 # (method, template, status) -> why Akeneo answers it although the operation does not list it.
 UNDOCUMENTED = {
@@ -194,7 +203,7 @@ CASES: list[tuple[str, str, int, Call]] = [
     ("GET", f"{API}/measurement-families", 406, get("/measurement-families", **TEXT)),
 ]
 for _resource in CATALOG_RESOURCES:
-    _code = small_catalog()[_resource][0]["code"]
+    _code = getattr(Catalog(small_catalog()), _resource.replace("-", "_"))[0]["code"]
     CASES += [
         ("GET", f"{API}/{_resource}", 200, get(f"/{_resource}?limit=2&page=2&with_count=true")),
         ("GET", f"{API}/{_resource}", 401, anon("GET", f"/{_resource}")),

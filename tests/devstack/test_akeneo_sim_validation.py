@@ -131,6 +131,12 @@ STRUCTURE = [
         id="parent",
     ),
     pytest.param(
+        {"associations": {"FRIENDS": {"products": ["a"]}}},
+        'Property "associations" expects a valid association type code. '
+        'The association type does not exist, "FRIENDS" given.',
+        id="unknown association type",
+    ),
+    pytest.param(
         {"enabled": "yes"},
         'Property "enabled" expects a boolean as data, "string" given.',
         id="enabled not boolean",
