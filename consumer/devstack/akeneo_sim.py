@@ -130,11 +130,13 @@ class AkeneoSimulator:
         """Every API request answers 503 (with Retry-After) for the next ``seconds``."""
         self.set_knobs(outage_for_s=seconds)
 
-    def fail_next(self, count: int = 1, status: int = 503, *, drop: bool = False,
+    def fail_next(self, count: int = 1, status: int = 503, *, drop: bool = False, drop_after: bool = False,
                   retry_after_s: float | None = None, route: str | None = None) -> None:
         """The next ``count`` API requests (to spec path ``route`` only, if given) answer ``status``,
-        or with ``drop`` lose their connection unanswered."""
-        self._traffic.fail_next(count, status, drop=drop, retry_after_s=retry_after_s, route=route)
+        or lose their connection unanswered: before being handled (``drop``) or after (``drop_after``:
+        products are stored, the client never learns it)."""
+        self._traffic.fail_next(count, status, drop=drop, drop_after=drop_after, retry_after_s=retry_after_s,
+                                route=route)
 
     def expire_tokens(self) -> None:
         """Every access token issued so far now answers 401 "has expired"; refresh tokens stay valid."""
@@ -218,6 +220,9 @@ class AkeneoSimulator:
                 delay = knobs.latency_base_s + knobs.latency_per_product_s * response.products
                 if delay:
                     time.sleep(delay)
+                if fault is not None and fault.drop_after:
+                    self._stats.event("dropped_after_handling")
+                    return None
             self._stats.request(method, route, response.status)
             return response
         finally:
@@ -291,6 +296,7 @@ _KNOB_FLAGS = {
     "retry_after": ("retry_after_s", float, "Retry-After of 429 answers in seconds [1]"),
     "error_rate": ("error_rate", float, "share of requests answered 500/502/503 [0]"),
     "drop_rate": ("drop_rate", float, "share of connections dropped unanswered [0]"),
+    "drop_after_rate": ("drop_after_rate", float, "share of requests handled, then dropped unanswered [0]"),
     "slow_rate": ("slow_rate", float, "share of requests delayed by --slow-s [0]"),
     "slow_s": ("slow_s", float, "delay of slow requests in seconds [0]"),
     "seed": ("seed", int, "seed of the fault dice"),

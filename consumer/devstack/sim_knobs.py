@@ -25,6 +25,7 @@ class SimKnobs:
     error_rate: float = 0.0  # share of API requests answered with one of error_statuses
     error_statuses: tuple[int, ...] = _ERROR_STATUSES
     drop_rate: float = 0.0  # share of API requests whose connection is closed without an answer
+    drop_after_rate: float = 0.0  # share of API requests handled, then closed without an answer
     slow_rate: float = 0.0  # share of API requests delayed by slow_s more
     slow_s: float = 0.0
     outage_until: float = 0.0  # time.monotonic() deadline: every API request answers 503 until then

@@ -28,10 +28,12 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """What to do to one request: answer ``refusal``, drop the connection, and/or wait ``delay_s`` first."""
+    """What to do to one request: answer ``refusal``, drop the connection (before handling it, or after:
+    the work is done but the answer lost), and/or wait ``delay_s`` first."""
 
     refusal: Refusal | None = None
     drop: bool = False
+    drop_after: bool = False
     delay_s: float = 0.0
 
 
@@ -85,13 +87,14 @@ class Traffic:
                 self._recent.append(now)
         return None
 
-    def fail_next(self, count: int, status: int = 503, *, drop: bool = False,
+    def fail_next(self, count: int, status: int = 503, *, drop: bool = False, drop_after: bool = False,
                   retry_after_s: float | None = None, route: str | None = None) -> None:
-        """The next ``count`` API requests (to ``route`` only, if given) fail: answered ``status``
-        or, with ``drop``, left unanswered."""
-        refusal = None if drop else Refusal(status, MSG_INJECTED, retry_after_s)
+        """The next ``count`` API requests (to ``route`` only, if given) fail: answered ``status``,
+        or left unanswered with ``drop`` (not handled) or ``drop_after`` (handled, answer lost)."""
+        refusal = None if drop or drop_after else Refusal(status, MSG_INJECTED, retry_after_s)
+        fault = Fault(refusal=refusal, drop=drop, drop_after=drop_after)
         with self._lock:
-            self._scripted.extend((route, Fault(refusal=refusal, drop=drop)) for _ in range(count))
+            self._scripted.extend((route, fault) for _ in range(count))
 
     def clear_scripted(self) -> None:
         with self._lock:
@@ -105,10 +108,13 @@ class Traffic:
                     del self._scripted[index]
                     return scripted
             roll_error, roll_drop, roll_slow = self._rng.random(), self._rng.random(), self._rng.random()
+            roll_drop_after = self._rng.random()
             status = self._rng.choice(knobs.error_statuses)
         delay = knobs.slow_s if roll_slow < knobs.slow_rate else 0.0
         if roll_drop < knobs.drop_rate:
             return Fault(drop=True, delay_s=delay)
+        if roll_drop_after < knobs.drop_after_rate:
+            return Fault(drop_after=True, delay_s=delay)
         if roll_error < knobs.error_rate:
             retry_after = knobs.retry_after_s if status == 503 else None
             return Fault(refusal=Refusal(status, MSG_INJECTED, retry_after), delay_s=delay)

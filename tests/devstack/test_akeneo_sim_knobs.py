@@ -247,3 +247,16 @@ def test_validation_can_be_switched_off_for_benchmarks(api: Api, sim: AkeneoSimu
     assert sim.products["x"]["values"]["color"] == [{"locale": None, "scope": None, "data": "pink"}]
     with pytest.raises(ValueError, match="true or false"):
         sim.set_knobs(validate="no")
+
+
+def test_drop_after_handling_stores_the_products_but_loses_the_answer(api: Api, sim: AkeneoSimulator) -> None:
+    sim.fail_next(1, drop_after=True, route=PRODUCTS)
+    with pytest.raises(requests.ConnectionError):
+        api.patch_lines([orjson.dumps({"identifier": "lost-answer"})])
+    assert "lost-answer" in sim.products
+    retried = orjson.loads(api.patch_lines([orjson.dumps({"identifier": "lost-answer"})]).content)
+    assert retried["status_code"] == 204  # a retry finds the product already there
+    sim.set_knobs(drop_after_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        api.get("/channels")
+    assert sim.stats()["events"] == {"dropped_after_handling": 2}
