@@ -42,7 +42,8 @@ def _options_path(attribute_code: str) -> str:
     return f"attributes/{quote(attribute_code, safe='')}/options"
 
 
-def _optional_list(source: ListSource, path: str) -> list[dict[str, Any]] | None:
+def read_optional(source: ListSource, path: str) -> list[dict[str, Any]] | None:
+    """Every item of ``path``, or None when the PIM has no such endpoint (404)."""
     try:
         return list(source.iter_list(path))
     except Exception as exc:  # the client's AkeneoApiError; duck-typed so this module needs no HTTP import
@@ -60,7 +61,7 @@ def fetch_catalog_json(source: ListSource, workers: int = 4, optional: bool = Tr
         data["attribute_options"] = dict(zip(selects, lists, strict=True))
     if optional:
         for key, path in OPTIONAL_ENDPOINTS.items():
-            items = _optional_list(source, path)
+            items = read_optional(source, path)
             if items is not None:
                 data[key] = items
     return data
