@@ -45,11 +45,9 @@ class SimKnobs:
                 name, value = "outage_until", clock() + _non_negative(name, value)
             elif name not in fields:
                 raise ValueError(f"unknown knob {name!r}")
-            elif name == "relative_links":
-                value = bool(value)
-            elif name == "validate":
+            elif name in ("validate", "relative_links"):
                 if not isinstance(value, bool):
-                    raise ValueError("knob 'validate' needs true or false")
+                    raise ValueError(f"knob {name!r} needs true or false")
             elif name == "seed":
                 value = None if value is None else int(value)
             elif name == "error_statuses":

@@ -201,3 +201,13 @@ def test_api_root_lists_routes_without_a_token(sim: AkeneoSimulator) -> None:
     body = requests.get(f"{sim.base_url}{API}", timeout=10).json()
     assert body["authentication"]["fos_oauth_server_token"]["route"] == "/api/oauth/v1/token"
     assert f"PATCH {API}/products" in body["routes"]
+
+
+def test_relative_links_knob_serves_paths(api: Api, sim: AkeneoSimulator) -> None:
+    sim.set_knobs(relative_links=True)
+    body = api.get("/attributes", params={"limit": 5}).json()
+    path, _, query = body["_links"]["next"]["href"].partition("?")
+    assert (path, sorted(query.split("&"))) == (f"{API}/attributes", ["limit=5", "page=2"])
+    assert body["_embedded"]["items"][0]["_links"]["self"]["href"] == f"{API}/attributes/sku"
+    created = api.patch_json("/products/rel", {})
+    assert created.headers["Location"] == f"{API}/products/rel"
