@@ -36,9 +36,11 @@ class NumberRule:
     __slots__ = ("_decimals", "_max", "_min", "_negative", "_unbounded")
 
     def __init__(self, attribute: AttributeInfo) -> None:
-        # As in Akeneo's validators, an unset flag (null) is a "no": only true allows.
+        # As Akeneo's constraint guessers read the flags: decimals need an explicit true
+        # (NotDecimalGuesser: `!isDecimalsAllowed()`), only an explicit false forbids negatives
+        # (RangeGuesser: `false === isNegativeAllowed()`; prices leave it null).
         self._decimals = attribute.decimals_allowed is True
-        self._negative = attribute.negative_allowed is True
+        self._negative = attribute.negative_allowed is not False
         self._min = attribute.number_min
         self._max = attribute.number_max
         self._unbounded = self._min is None and self._max is None

@@ -63,7 +63,8 @@ class TestNumber:
 
     def test_integers_beyond_64_bits_stay_exact(self) -> None:
         catalog = with_attributes(
-            {"code": "big", "type": "pim_catalog_number", "decimals_allowed": False, "negative_allowed": True},
+            {"code": "big", "type": "pim_catalog_number", "decimals_allowed": False,
+             "negative_allowed": True},
         )
         huge = "123456789012345678901234567890"
         assert data("big", huge, catalog=catalog) == huge
@@ -149,6 +150,15 @@ class TestPrices:
         assert data("price", "740.00 EUR<###>799.9 usd") == [
             {"amount": "740.00", "currency": "EUR"}, {"amount": "799.9", "currency": "USD"}]
 
+    def test_negative_prices_are_allowed_as_akeneo_sets_no_sign_rule_for_prices(self) -> None:
+        assert data("price", "-5 EUR") == [{"amount": "-5", "currency": "EUR"}]
+
+    def test_decimals_need_the_attribute_to_allow_them(self) -> None:
+        catalog = with_attributes({"code": "cheap", "type": "pim_catalog_price_collection"})
+        assert message("cheap", "1.5 EUR", catalog=catalog) == (
+            'Column "cheap": "1.5" has decimals, the attribute does not allow them')
+        assert data("cheap", "2 EUR", catalog=catalog) == [{"amount": "2", "currency": "EUR"}]
+
     def test_currency_first_and_no_space(self) -> None:
         assert data("price", "EUR 10<###>12.5USD") == [
             {"amount": "10", "currency": "EUR"}, {"amount": "12.5", "currency": "USD"}]
@@ -158,7 +168,6 @@ class TestPrices:
         ("10 ABC", 'currency "ABC" is unknown'),
         ("10", '"10" is not a price such as "740.00 EUR"'),
         ("ten EUR", '"ten EUR" is not a price such as "740.00 EUR"'),
-        ("-1 EUR", '"-1" is negative, the attribute does not allow it'),
         ("1 EUR<###>2 EUR", "currency EUR is given twice"),
     ])
     def test_refused(self, cell: str, reason: str) -> None:
@@ -199,7 +208,8 @@ class TestMetrics:
 
     def test_no_unit_and_no_default_unit(self) -> None:
         catalog = with_attributes(
-            {"code": "depth", "type": "pim_catalog_metric", "metric_family": "Length", "decimals_allowed": True},
+            {"code": "depth", "type": "pim_catalog_metric", "metric_family": "Length",
+             "decimals_allowed": True},
         )
         assert message("depth", "3", catalog=catalog) == (
             'Column "depth": "3" has no unit and the attribute has no default unit')
