@@ -1,8 +1,8 @@
 """EVENT_FORMAT=confluent-avro: the Schema Registry wire format.
 
 A message is magic byte 0, the writer schema's id (4 bytes, big-endian), then the Avro body.
-Writer schemas are fetched by id once; one with our exact layout is read by the fast decoder,
-any other is resolved to our reader schema by fastavro (Avro's schema resolution rules).
+Writer schemas are fetched by id once and compiled into a reader (records.RecordKind.reader_for):
+a direct one where resolution is plain, else fastavro with Avro's full resolution rules.
 Subjects follow the TopicNameStrategy: ``<topic>-value``.
 """
 
@@ -20,7 +20,7 @@ from consumer.codec.errors import DecodeError
 from consumer.codec.events import ChangeEvent, FeedbackEvent
 from consumer.codec.records import CHANGE_RECORD, FEEDBACK_RECORD, RecordKind
 from consumer.codec.registry import Registry
-from consumer.codec.schemas import canonical_form
+from consumer.codec.schemas import plain_millis
 
 T = TypeVar("T")
 MAGIC = 0
@@ -89,12 +89,8 @@ class ConfluentAvroCodec(Codec):
         text = self._registry.writer_schema(schema_id)  # not cached here when the id is unknown
         reader: Callable[[bytes], T] | DecodeError
         try:
-            writer = json.loads(text)
-            same_layout = canonical_form(writer) == kind.schema.canonical
-            parsed = fastavro.parse_schema(writer)
+            reader = kind.reader_for(fastavro.parse_schema(plain_millis(json.loads(text))))
         except Exception as exc:
             reader = DecodeError(short(f"schema id {schema_id} is not a usable Avro schema: {exc}"))
-        else:
-            reader = kind.decode if same_layout else (lambda body: kind.decode_as(body, parsed))
         self._readers[(schema_id, kind.schema.name)] = reader
         return reader

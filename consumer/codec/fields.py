@@ -26,6 +26,7 @@ _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _ERROR_KEYS = ("property", "attribute", "locale", "scope")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MILLISECOND = datetime.timedelta(milliseconds=1)
+_CELL_TYPES = {str, type(None)}
 
 
 def _kind(value: object) -> str:
@@ -152,6 +153,27 @@ def _identify(rec: _Record) -> None:
 
 
 def change_from_dict(data: object) -> ChangeEvent:
+    # A well-formed event passes a few type checks at once (the hot path for JSON); anything
+    # else goes field by field, to name what is wrong.
+    if type(data) is dict:
+        identifier, event_id = data.get("identifier"), data.get("event_id")
+        occurred_at, operation = data.get("occurred_at"), data.get("operation", UPSERT)
+        values = data.get("values")
+        if (
+            type(identifier) is str
+            and identifier
+            and type(event_id) is str
+            and event_id
+            and type(occurred_at) is int
+            and _LONG_MIN <= occurred_at <= _LONG_MAX
+            and operation in OPERATIONS
+            and (values is None or (type(values) is dict and set(map(type, values.values())) <= _CELL_TYPES))
+        ):
+            return ChangeEvent(event_id, occurred_at, operation, identifier, {} if values is None else values)
+    return _change_field_by_field(data)
+
+
+def _change_field_by_field(data: object) -> ChangeEvent:
     rec = _Record(data, "the event")
     _identify(rec)
     return ChangeEvent(

@@ -1,12 +1,14 @@
-"""Our two record kinds, each with everything the formats need: schema, exact-layout codec, dict reader."""
+"""Our two record kinds, each with what the formats need: schema, Avro writer, Avro readers, dict reader."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from consumer.codec import avro_records
+from consumer.codec.avro_plan import compile_change_reader
 from consumer.codec.avro_reading import read_record
 from consumer.codec.events import ChangeEvent, FeedbackEvent
 from consumer.codec.fields import change_from_dict, feedback_from_dict
@@ -19,21 +21,30 @@ T = TypeVar("T")
 class RecordKind(Generic[T]):
     schema: BundledSchema
     from_dict: Callable[[object], T]  # a dict (JSON, or fastavro output) to the event, checked field by field
-    decode: Callable[[bytes], T]  # Avro written with exactly our schema
     encode: Callable[[T], bytes]  # Avro with exactly our schema
+    compile: Callable[[Any], Callable[[bytes], T] | None]  # a direct reader for a writer schema, if any
 
-    def decode_as(self, body: bytes, writer: Any) -> T:
-        """Avro written with another (compatible) writer schema, resolved to ours."""
-        return self.from_dict(read_record(body, writer, self.schema.parsed))
+    def reader_for(self, writer: Any) -> Callable[[bytes], T]:
+        """Reads Avro written with ``writer`` (parsed by fastavro) into our shape."""
+        direct = self.compile(writer)
+        if direct is not None:
+            return direct
+        return lambda body: self.from_dict(read_record(body, writer, self.schema.parsed))
+
+    @functools.cached_property
+    def decode(self) -> Callable[[bytes], T]:
+        """Reads Avro written with our own schema."""
+        return self.reader_for(self.schema.parsed)
 
 
-def _decode_feedback(body: bytes) -> FeedbackEvent:
-    return feedback_from_dict(read_record(body, bundled(FEEDBACK).parsed))
+def _no_direct_reader(writer: Any) -> None:
+    """Feedback is read off the hot path: fastavro alone."""
+    return None
 
 
 CHANGE_RECORD = RecordKind[ChangeEvent](
-    bundled(CHANGE), change_from_dict, avro_records.decode_change, avro_records.encode_change
+    bundled(CHANGE), change_from_dict, avro_records.encode_change, compile_change_reader
 )
 FEEDBACK_RECORD = RecordKind[FeedbackEvent](
-    bundled(FEEDBACK), feedback_from_dict, _decode_feedback, avro_records.encode_feedback
+    bundled(FEEDBACK), feedback_from_dict, avro_records.encode_feedback, _no_direct_reader
 )

@@ -9,7 +9,6 @@ from importlib import resources
 from typing import Any
 
 import fastavro
-from fastavro.schema import to_parsing_canonical_form
 
 CHANGE = "product_change"
 FEEDBACK = "product_feedback"
@@ -19,21 +18,20 @@ FEEDBACK = "product_feedback"
 class BundledSchema:
     name: str
     text: str  # the .avsc as shipped: what gets registered
-    parsed: Any  # fastavro's parsed form, logical types dropped so timestamps stay int milliseconds
-    canonical: str  # Avro parsing canonical form: equal forms mean equal binary layouts
+    parsed: Any  # fastavro's parsed form, timestamps as int milliseconds (plain_millis)
 
 
-def strip_logical_types(node: Any) -> Any:
-    """The schema without logicalType annotations: the binary layout is the same, reads give plain ints."""
+_MILLIS = ("timestamp-millis", "local-timestamp-millis")
+
+
+def plain_millis(node: Any) -> Any:
+    """The schema without timestamp-millis annotations: same bytes, but reads give the int milliseconds
+    the events carry, for any long (fastavro's datetimes overflow outside years 1-9999)."""
     if isinstance(node, dict):
-        return {k: strip_logical_types(v) for k, v in node.items() if k != "logicalType"}
+        return {k: plain_millis(v) for k, v in node.items() if not (k == "logicalType" and v in _MILLIS)}
     if isinstance(node, list):
-        return [strip_logical_types(v) for v in node]
+        return [plain_millis(v) for v in node]
     return node
-
-
-def canonical_form(schema: Any) -> str:
-    return str(to_parsing_canonical_form(fastavro.parse_schema(schema)))
 
 
 @functools.cache
@@ -43,6 +41,5 @@ def bundled(name: str) -> BundledSchema:
     return BundledSchema(
         name=name,
         text=text,
-        parsed=fastavro.parse_schema(strip_logical_types(schema)),
-        canonical=canonical_form(schema),
+        parsed=fastavro.parse_schema(plain_millis(schema)),
     )
