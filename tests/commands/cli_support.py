@@ -1,0 +1,80 @@
+"""Running `python -m consumer ...` as a user would, with settings in the environment only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka.admin import AdminClient
+from e2e.harness import Topics
+
+from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator
+from consumer.devstack.kafka_broker import TansuBroker
+
+_SETTING_PREFIXES = ("KAFKA_", "AKENEO_", "EVENT_FORMAT", "SCHEMA_REGISTRY_URL", "VALUE_SEPARATOR", "DRY_RUN")
+
+
+def kafka_env(
+    broker: TansuBroker, topics: Topics, event_format: str = "json", **extra: str
+) -> dict[str, str]:
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "KAFKA_GROUP_ID": topics.group,
+        "KAFKA_TOPIC": topics.input,
+        "KAFKA_RESULTS_TOPIC": topics.results,
+        "KAFKA_DLQ_TOPIC": topics.dlq,
+        "EVENT_FORMAT": event_format,
+    }
+    env.update(extra)
+    return env
+
+
+def akeneo_env(sim: AkeneoSimulator, **extra: str) -> dict[str, str]:
+    creds = DEFAULT_CREDENTIALS[0]
+    env = {
+        "AKENEO_HOST": sim.base_url,
+        "AKENEO_CLIENT_ID": creds.client_id,
+        "AKENEO_CLIENT_SECRET": creds.secret,
+        "AKENEO_USERNAME": creds.username,
+        "AKENEO_PASSWORD": creds.password,
+    }
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 90, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m consumer *args`` with exactly these settings (none inherited from the environment)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTING_PREFIXES)}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "consumer", *args],
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+
+
+def topic_names(bootstrap: str) -> set[str]:
+    return set(AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).topics)
+
+
+@pytest.fixture(scope="module")
+def akeneo_sim() -> Iterator[AkeneoSimulator]:
+    with AkeneoSimulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+def topics(kafka_broker: TansuBroker) -> Topics:
+    fresh = Topics.fresh()
+    fresh.create(kafka_broker.bootstrap)
+    return fresh
