@@ -21,21 +21,19 @@ EMPTY = b"\x00"  # an empty map or array: a zero block count
 
 
 def read_long(buf: bytes, pos: int) -> tuple[int, int]:
-    """Zig-zag varint at ``pos``: (value, next position).
-
-    Like fastavro (and Java for the 10th byte), bits past 64 are dropped; over-long encodings are
-    read to their end, which the buffer's length bounds.
-    """
+    """Zig-zag varint at ``pos``: (value, next position). At most 10 bytes, as Java's reader demands;
+    bits of the 10th byte past 64 are dropped, as Java's and fastavro's readers do."""
     try:
         b = buf[pos]
         pos += 1
         n = b & 0x7F
         shift = 7
         while b & 0x80:
+            if shift > 63:
+                raise DecodeError("malformed Avro number (more than 10 bytes)")
             b = buf[pos]
             pos += 1
-            if shift < 64:
-                n |= (b & 0x7F) << shift
+            n |= (b & 0x7F) << shift
             shift += 7
     except IndexError:
         raise DecodeError("truncated Avro data") from None

@@ -25,16 +25,13 @@ RECORD_NAME = "ProductChange"
 _REQUIRED = ("event_id", "occurred_at", "identifier")  # fields without a default in our schema
 _NULLABLE_STRING = ["null", "string"]
 _FIXED_WIDTH = {"null": 0, "boolean": 1, "float": 4, "double": 8}
+_PRIMITIVES = {*_FIXED_WIDTH, "int", "long", "bytes", "string"}
+_OURS = {"event_id", "occurred_at", "operation", "identifier", "values"}
 
 
 def _base(schema: Any) -> Any:
     """'long' for both "long" and {"type": "long", "logicalType": ...}."""
-    if isinstance(schema, dict) and schema.get("type") in _FIXED_WIDTH.keys() | {
-        "int",
-        "long",
-        "bytes",
-        "string",
-    }:
+    if isinstance(schema, dict) and schema.get("type") in _PRIMITIVES:
         return schema["type"]
     return schema
 
@@ -208,18 +205,14 @@ def _short(name: str) -> str:
 
 def compile_change_reader(writer: Any) -> Reader | None:
     """A reader for bytes written with ``writer`` (as fastavro parses it), or None."""
-    if (
-        not isinstance(writer, dict)
-        or writer.get("type") != "record"
-        or _short(writer["name"]) != RECORD_NAME
-    ):
+    is_record = isinstance(writer, dict) and writer.get("type") == "record"
+    if not is_record or _short(writer["name"]) != RECORD_NAME:
         return None
     named: dict[str, Any] = writer.get("__named_schemas", {})
     seen: dict[str, Step] = {}
     steps: list[Step] = []
-    ours = {"event_id", "occurred_at", "operation", "identifier", "values"}
     for field in writer["fields"]:
-        if field["name"] in ours:
+        if field["name"] in _OURS:
             step = _our_field(field["name"], field["type"])
             if step is None:
                 return None
