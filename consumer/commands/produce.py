@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from consumer.codec import Codec, EncodeError, make_codec
 from consumer.commands.kafka_support import FirstError, list_topics, quiet_client
@@ -92,13 +92,18 @@ def _producer(settings: Settings, timeout_s: float, errors: FirstError) -> Produ
     return quiet_client(Producer, conf, errors)
 
 
-def _send(producer: Producer, topic: str, key: bytes, value: bytes, report: Callable[..., None]) -> None:
+def _send(
+    producer: Producer, topic: str, key: bytes, value: bytes, report: Callable[..., None]
+) -> str | None:
+    """None once the producer took the message, else why it refused it (too large, say)."""
     while True:
         try:
             producer.produce(topic, key=key, value=value, on_delivery=report)
-            return
+            return None
         except BufferError:  # the local queue is full: let deliveries drain, then try again
             producer.poll(0.1)
+        except KafkaException as exc:
+            return str(exc.args[0].str())
 
 
 def publish(rows: EventFile, topic: str, codec: Codec, producer: Producer, tally: Tally,
@@ -113,7 +118,10 @@ def publish(rows: EventFile, topic: str, codec: Codec, producer: Producer, tally
         except EncodeError as exc:
             tally.skipped.append(Row(row.line, problem=str(exc)))
             continue
-        _send(producer, topic, event.identifier.encode(), value, _delivery_report(tally, row.line))
+        refused = _send(producer, topic, event.identifier.encode(), value, _delivery_report(tally, row.line))
+        if refused is not None:
+            tally.skipped.append(Row(row.line, problem=refused))
+            continue
         tally.sent += 1
         producer.poll(0)
         progress.show(tally)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 from e2e.harness import Topics
 
@@ -61,6 +63,23 @@ def run_cli(
         timeout=timeout,
         cwd=cwd,
     )
+
+
+def read_messages(bootstrap: str, topic: str, count: int, timeout_s: float = 30) -> list[Message]:
+    """The first ``count`` messages of ``topic`` (all partitions, assigned: no group), or fail."""
+    metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
+    partitions = metadata.topics[topic].partitions
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+    got: list[Message] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(got) < count and time.monotonic() < deadline:
+            got += [m for m in consumer.consume(count - len(got), 0.2) if m.error() is None]
+    finally:
+        consumer.close()
+    assert len(got) == count, f"read {len(got)} of {count} messages from {topic}"
+    return got
 
 
 def topic_names(bootstrap: str) -> set[str]:
