@@ -24,7 +24,7 @@ from typing import Any
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaException, Message, TopicPartition
 
 from consumer.batcher import Batch, Batcher
-from consumer.codec import ChangeEvent, DecodeError
+from consumer.codec import ChangeEvent, DecodeError, RegistryError
 from consumer.feedback import Publisher, now_ms
 from consumer.health_server import Health
 from consumer.metrics import Metrics
@@ -42,6 +42,8 @@ from consumer.service.items import (
 )
 
 log = logging.getLogger(__name__)
+
+REGISTRY_RETRY_S = 2.0
 
 # A product's mapping: (payload, None) when valid, (None, errors) when rejected.
 MapResult = tuple[dict[str, Any] | None, list[dict[str, Any]] | None]
@@ -92,6 +94,7 @@ class ConsumerLoop:
         self._batcher: Batcher[Item] = Batcher(settings.batch_limit, settings.linger_s)
         self._in_flight: dict[int, Batch[Item]] = {}
         self._assigned: set[tuple[str, int]] = set()
+        self._held: dict[tuple[str, int], float] = {}  # partitions waiting for the registry, until when
         self._paused = False
         self._stop = threading.Event()
         self._last_commit = 0.0
@@ -117,6 +120,7 @@ class ConsumerLoop:
         messages = self._consumer.consume(count, 0.01 if busy else 0.1)
         for message in messages:
             self._receive(message)
+        self._release_held()
         self._collect(0.0)
         self._dispatch(flush=False)
         self._publisher.poll(0)
@@ -133,18 +137,24 @@ class ConsumerLoop:
             log.warning("consumer error: %s", err)
             return
         topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
+        if (topic, partition) in self._held:
+            return  # read again once the registry answers
         headers = message.headers()
         source = Source(topic, partition, offset, message.key(), message.value(), _plain_headers(headers))
-        self._tracker.add(source.tp, offset)
-        self._metrics.events_consumed.labels(topic).inc()
         if source.value is None:
+            self._track(source)
             self._tombstone(source)
             return
         try:
             event = self._decode(source.value, topic, source.key)
         except DecodeError as exc:
+            self._track(source)
             self._undecodable(source, exc)
             return
+        except RegistryError as exc:
+            self._hold(source, exc)
+            return
+        self._track(source)
         item = Item(
             source, event.event_id, event.identifier, event.operation, event.occurred_at, dict(event.values)
         )
@@ -158,6 +168,26 @@ class ConsumerLoop:
             return
         item.payload = payload
         self._enqueue(item)
+
+    def _track(self, source: Source) -> None:
+        self._tracker.add(source.tp, source.offset)
+        self._metrics.events_consumed.labels(source.topic).inc()
+
+    def _hold(self, source: Source, exc: Exception) -> None:
+        """The registry, not the message, failed: read this partition again from here later."""
+        log.warning("schema registry unavailable, retrying in %ss: %s", REGISTRY_RETRY_S, exc)
+        tp = TopicPartition(source.topic, source.partition, source.offset)
+        self._consumer.pause([tp])
+        self._consumer.seek(tp)
+        self._held[source.tp] = time.monotonic() + REGISTRY_RETRY_S
+
+    def _release_held(self) -> None:
+        now = time.monotonic()
+        for tp, until in list(self._held.items()):
+            if now >= until:
+                del self._held[tp]
+                if not self._paused and tp in self._assigned:
+                    self._consumer.resume([TopicPartition(*tp)])
 
     def _tombstone(self, source: Source) -> None:
         identifier = (source.key or b"").decode("utf-8", "replace")
@@ -272,7 +302,7 @@ class ConsumerLoop:
             self._set_paused(False)
 
     def _set_paused(self, paused: bool) -> None:
-        tps = [TopicPartition(t, p) for t, p in self._assigned]
+        tps = [TopicPartition(t, p) for t, p in self._assigned if paused or (t, p) not in self._held]
         if paused:
             self._consumer.pause(tps)
         else:
@@ -329,6 +359,8 @@ class ConsumerLoop:
             self._commit(asynchronous=False, only=revoked)
         self._tracker.forget(revoked)
         self._assigned -= revoked
+        for tp in revoked:
+            self._held.pop(tp, None)
         self._health.assigned = bool(self._assigned)
         for t, p in revoked:
             with contextlib.suppress(KeyError):  # no lag reported for it yet
