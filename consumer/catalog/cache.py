@@ -44,14 +44,16 @@ class CatalogCache:
         retry_s: float = 15.0,
         on_refresh: Callable[[RefreshOutcome], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        initial: Catalog | None = None,
     ) -> None:
+        """``initial``: a snapshot already loaded (at start-up, say); refreshes then start from it."""
         self._loader = loader
         self._interval_s = interval_s
         self._min_gap_s = min_gap_s
         self._retry_s = retry_s
         self._on_refresh = on_refresh
         self._clock = clock
-        self._snapshot: Catalog | None = None
+        self._snapshot: Catalog | None = initial
         self._wake = threading.Condition()
         self._asked: list[str] = []  # reasons of pending on-demand refreshes (coalesced)
         self._last_attempt = float("-inf")
@@ -64,9 +66,7 @@ class CatalogCache:
     @classmethod
     def fixed(cls, catalog: Catalog) -> CatalogCache:
         """A cache that always answers ``catalog`` (offline `map`, tests)."""
-        cache = cls(lambda: catalog, interval_s=0)
-        cache._snapshot = catalog
-        return cache
+        return cls(lambda: catalog, interval_s=0, initial=catalog)
 
     def current(self) -> Catalog:
         snapshot = self._snapshot  # one reference read: atomic

@@ -145,6 +145,13 @@ def test_a_slow_refresh_never_blocks_readers_or_askers(make: Make) -> None:
     assert cache.current() is not first
 
 
+def test_seeded_with_a_snapshot_loaded_elsewhere() -> None:
+    catalog = Catalog.from_json(SAMPLE)
+    loader = Loader()
+    cache = CatalogCache(loader, interval_s=3600, initial=catalog)
+    assert cache.current() is catalog and loader.calls == 0
+
+
 def test_fixed_cache_for_offline_use() -> None:
     catalog = Catalog.from_json(SAMPLE)
     cache = CatalogCache.fixed(catalog)
