@@ -121,16 +121,18 @@ def export(args: argparse.Namespace) -> int:
         codec.close()
     rows = latest.in_input_order()
     write_csv(Path(args.out), rows, args.delimiter, args.null_marker)
-    sys.stdout.write(summary(args.out, topic, rows, latest, unreadable))
+    sys.stdout.write(summary(args.out, topic, rows, latest, unreadable, reader.left_out))
     return 0
 
 
-def summary(out: str, topic: str, rows: list[FeedbackEvent], latest: Latest, unreadable: list[str]) -> str:
+def summary(out: str, topic: str, rows: list[FeedbackEvent], latest: Latest, unreadable: list[str],
+            left_out: int) -> str:
     statuses = collections.Counter(row.status for row in rows)
     counts = ", ".join(f"{status} {n}" for status, n in sorted(statuses.items()))
     lines = [f"exported {len(rows)} events from {topic} to {out}" + (f": {counts}" if counts else "")]
+    later = f" ({left_out} written after the export began were left out)" if left_out else ""
     lines.append(f"read {latest.read + len(unreadable)} messages: {latest.duplicates} duplicates dropped, "
-                 f"{len(unreadable)} unreadable skipped")
+                 f"{len(unreadable)} unreadable skipped{later}")
     lines += [f"  {where}" for where in unreadable[:100]]
     if len(unreadable) > 100:
         lines.append(f"  ... and {len(unreadable) - 100} more")
