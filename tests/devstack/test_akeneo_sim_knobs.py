@@ -34,7 +34,7 @@ def in_background(call: Callable[[], requests.Response]) -> tuple[threading.Thre
 
 
 def test_concurrency_limit_answers_429_with_retry_after(api: Api, sim: AkeneoSimulator) -> None:
-    sim.set_knobs(latency_base_s=1.0, max_concurrency=1, retry_after_s=3)
+    sim.set_knobs(latency_base_s=2.0, max_concurrency=1, retry_after_s=3)
     thread, first = in_background(lambda: api.get("/channels"))
     wait_until(lambda: sim.stats()["current_concurrency"] == 1)
     second = requests.get(
@@ -54,7 +54,7 @@ def test_concurrency_limit_answers_429_with_retry_after(api: Api, sim: AkeneoSim
 
 
 def test_latency_per_product_holds_a_collection_patch(api: Api, sim: AkeneoSimulator) -> None:
-    sim.set_knobs(latency_per_product_s=0.1)
+    sim.set_knobs(latency_per_product_s=0.2)
     lines = [orjson.dumps({"identifier": f"p{i}"}) for i in range(10)]
     thread, result = in_background(lambda: api.patch_lines(lines))
     wait_until(lambda: sim.stats()["current_concurrency"] == 1)
@@ -65,7 +65,7 @@ def test_latency_per_product_holds_a_collection_patch(api: Api, sim: AkeneoSimul
 
 
 def test_peak_concurrency_counts_parallel_callers(api: Api, sim: AkeneoSimulator) -> None:
-    sim.set_knobs(latency_base_s=0.5)
+    sim.set_knobs(latency_base_s=2.0)  # long enough for six threads to start on a busy machine
     token = api.session.headers["Authorization"]
     with ThreadPoolExecutor(6) as pool:
         futures = [
@@ -119,7 +119,7 @@ def test_drop_rate_closes_connections_without_answer(api: Api, sim: AkeneoSimula
 
 
 def test_slow_answers_are_held(api: Api, sim: AkeneoSimulator) -> None:
-    sim.set_knobs(slow_rate=1.0, slow_s=0.5)
+    sim.set_knobs(slow_rate=1.0, slow_s=1.5)
     thread, result = in_background(lambda: api.get("/channels"))
     wait_until(lambda: sim.stats()["current_concurrency"] == 1)
     thread.join()
