@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from consumer.catalog.model import AttributeInfo, Catalog
-from consumer.mapping.numbers import NumberRule, is_plain
+from consumer.mapping.numbers import PLAIN, NumberRule
 from consumer.mapping.problems import Blank, Invalid
 from consumer.mapping.units import UnitResolver
 
@@ -32,6 +32,9 @@ _DATE = re.compile(
 _AMOUNT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _AMOUNT_FIRST = re.compile(rf"({_AMOUNT})\s*(\S.*?)?")
 _CURRENCY_FIRST = re.compile(rf"([A-Za-z]{{3}})\s*({_AMOUNT})")
+# The usual spellings, "740.00 EUR" and "3000.00 MMT", in one regex call each.
+_PLAIN_PRICE = re.compile(rf"({PLAIN}) ([A-Z]{{3}})")
+_PLAIN_METRIC = re.compile(rf"({PLAIN}) (\S.*)")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*")
 _PHP_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "u": 0}
@@ -48,6 +51,22 @@ def split_list(cell: str, separator: str) -> list[str]:
     if len(items) > 1 and len(set(items)) < len(items):
         items = list(dict.fromkeys(items))
     return items
+
+
+def memoized(convert: Converter, size: int = 2048) -> Converter:
+    """``convert`` with its results kept per cell text, for columns whose cells repeat (options,
+    categories, families). Lists are copied on the way out: a payload may be changed downstream."""
+    results: dict[str, Any] = {}
+
+    def cached(cell: str) -> Any:
+        data = results.get(cell)
+        if data is None:
+            data = convert(cell)  # Blank and Invalid propagate and are not kept
+            if len(results) < size:
+                results[cell] = data
+        return data.copy() if type(data) is list else data
+
+    return cached
 
 
 def stripped(cell: str) -> str:
@@ -175,13 +194,14 @@ def _currency(catalog: Catalog, given: str) -> str:
 
 def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str) -> Converter:
     """``740.00 EUR`` (or ``EUR 740.00``, ``740EUR``), several joined by the separator."""
-    amount = NumberRule(attribute).text
+    rule = NumberRule(attribute)
+    amount, plain_ok = rule.text, rule.plain_ok
     enabled = catalog.enabled_currencies
 
     def one(item: str) -> dict[str, str]:
-        value, space, currency = item.rpartition(" ")
-        if space and currency in enabled and is_plain(value):  # the usual "740.00 EUR"
-            return {"amount": amount(value), "currency": currency}
+        match = _PLAIN_PRICE.fullmatch(item)
+        if match is not None and match[2] in enabled and plain_ok(match[1]):
+            return {"amount": match[1], "currency": match[2]}
         match = _AMOUNT_FIRST.fullmatch(item)
         if match and match.group(2):
             value, currency = match.group(1), match.group(2)
@@ -212,13 +232,14 @@ def price_in(attribute: AttributeInfo, catalog: Catalog, currency: str) -> Conve
 def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
     """``3000.00 MMT`` (unit as Akeneo code, symbol or UN/CEFACT code); a bare number takes the
     attribute's default unit."""
-    amount = NumberRule(attribute).text
+    rule = NumberRule(attribute)
+    amount, plain_ok = rule.text, rule.plain_ok
     default = attribute.default_metric_unit if attribute.default_metric_unit in resolver.units else None
 
     def convert(cell: str) -> dict[str, str]:
-        value, space, token = cell.partition(" ")
-        if space and token and is_plain(value):  # the usual "3000.00 MMT"
-            return {"amount": amount(value), "unit": resolver.resolve(token)}
+        match = _PLAIN_METRIC.fullmatch(cell)
+        if match is not None and plain_ok(match[1]):
+            return {"amount": match[1], "unit": resolver.resolve(match[2])}
         value = stripped(cell)
         match = _AMOUNT_FIRST.fullmatch(value)
         if match is None:

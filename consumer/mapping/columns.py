@@ -71,14 +71,15 @@ def _known(codes: frozenset[str] | None, what: str, convert: cells.Converter) ->
 def _field(name: str, catalog: Catalog, separator: str) -> ColumnPlan:
     plan = ColumnPlan(Kind.FIELD, name, key=name, prop=name)
     if name == "family":
-        plan.convert = _known(catalog.families, "family", cells.stripped)
+        plan.convert = cells.memoized(_known(catalog.families, "family", cells.stripped))
     elif name == "parent":
         plan.convert = cells.stripped
     elif name == "enabled":
         plan.convert, plan.null_data = cells.boolean, NO_NULL
     else:  # categories, groups: lists, cleared by null
         codes = catalog.categories if name == "categories" else catalog.groups
-        plan.convert = _known(codes, name[:-1].replace("categorie", "category"), cells.code_list(separator))
+        what = "category" if name == "categories" else "group"
+        plan.convert = cells.memoized(_known(codes, what, cells.code_list(separator)))
         plan.null_data = []
     return plan
 
@@ -161,9 +162,9 @@ FACTORIES: dict[str, Factory] = {
     "pim_catalog_textarea": lambda a, ctx: cells.text(a, cells.TEXTAREA_LIMIT),
     "pim_catalog_number": lambda a, ctx: cells.number(a),
     "pim_catalog_boolean": lambda a, ctx: cells.boolean,
-    "pim_catalog_date": lambda a, ctx: cells.date(a),
+    "pim_catalog_date": lambda a, ctx: cells.memoized(cells.date(a)),
     "pim_catalog_simpleselect": lambda a, ctx: cells.simple_select(a),
-    "pim_catalog_multiselect": lambda a, ctx: cells.multi_select(a, ctx.separator),
+    "pim_catalog_multiselect": lambda a, ctx: cells.memoized(cells.multi_select(a, ctx.separator)),
     "pim_catalog_price_collection": lambda a, ctx: cells.price_collection(a, ctx.catalog, ctx.separator),
     "pim_catalog_metric": lambda a, ctx: cells.metric(a, ctx.resolver(a)),
     "pim_catalog_table": lambda a, ctx: cells.table(a),

@@ -13,16 +13,12 @@ from consumer.catalog.model import AttributeInfo
 from consumer.mapping.problems import Blank, Invalid
 
 # ASCII digits only: \d would also take other scripts' digits, which Akeneo does not read as numbers.
-_PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+PLAIN = r"-?[0-9]+(?:\.[0-9]+)?"  # the common spelling, checked without building a Decimal
+_PLAIN = re.compile(PLAIN)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # Exponents beyond this would expand to absurdly long digit strings; Akeneo stores far less.
 _MAX_MAGNITUDE = 40
 _INT64 = 2**63
-
-
-def is_plain(text: str) -> bool:
-    """``-?digits[.digits]``: the common spelling, checked without building a Decimal."""
-    return _PLAIN.fullmatch(text) is not None
 
 
 def _format(number: Decimal) -> str:
@@ -45,15 +41,14 @@ class NumberRule:
         self._max = attribute.number_max
         self._unbounded = self._min is None and self._max is None
 
+    def plain_ok(self, plain: str) -> bool:
+        """For text already known to be plain notation: True when it passes every rule without
+        building a Decimal (the common case, and the hot path)."""
+        return (self._unbounded and (self._negative or plain[0] != "-")
+                and (self._decimals or "." not in plain))
+
     def _plain_and_fine(self, text: str) -> bool:
-        """True when ``text`` is plain notation that passes every rule without building a Decimal
-        (the common case, and the hot path)."""
-        return (
-            self._unbounded
-            and _PLAIN.fullmatch(text) is not None
-            and (self._negative or text[0] != "-")
-            and (self._decimals or "." not in text)
-        )
+        return _PLAIN.fullmatch(text) is not None and self.plain_ok(text)
 
     def decimal(self, text: str) -> Decimal:
         """The checked value of ``text``; raises Invalid with the reason."""
