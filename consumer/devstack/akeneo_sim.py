@@ -71,11 +71,13 @@ class AkeneoSimulator:
 
     def __init__(self, catalog: Mapping[str, Any] | None = None,
                  credentials: Iterable[Any] = DEFAULT_CREDENTIALS, knobs: SimKnobs | None = None,
-                 host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
-        """``clock`` (monotonic seconds) drives token expiry, rate limits and outages (tests fake it)."""
+                 host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic,
+                 record_history: bool = False) -> None:
+        """``clock`` (monotonic seconds) drives token expiry, rate limits and outages (tests fake it);
+        ``record_history`` keeps every write per product for ``history()`` (memory grows with writes)."""
         self.catalog = Catalog(load_sample_catalog() if catalog is None else catalog)
         self._clock = clock
-        self._store = ProductStore(self.catalog.identifier_attribute)
+        self._store = ProductStore(self.catalog.identifier_attribute, record_history)
         self._auth = TokenAuthority(credentials, clock)
         self._stats = Stats()
         self._traffic = Traffic(clock)
@@ -151,6 +153,10 @@ class AkeneoSimulator:
     def products(self) -> dict[str, dict[str, Any]]:
         """Stored products by identifier, as GET /products/{code} returns them (a snapshot)."""
         return self._store.snapshot()
+
+    def history(self, identifier: str) -> list[Mapping[str, Any] | None]:
+        """Every write applied to ``identifier``, oldest first (None: a delete); needs record_history."""
+        return self._store.history(identifier)
 
     def seed_products(self, products: Iterable[Mapping[str, Any]]) -> None:
         """Store products directly, validated as a PATCH would be; ValueError names the first bad one."""

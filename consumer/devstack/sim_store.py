@@ -83,11 +83,13 @@ def merge_product(existing: Mapping[str, Any] | None, identifier: str, payload: 
 class ProductStore:
     """Thread-safe products by identifier, kept in identifier order for the list endpoint."""
 
-    def __init__(self, identifier_attribute: str | None) -> None:
+    def __init__(self, identifier_attribute: str | None, record_history: bool = False) -> None:
         self._identifier_attribute = identifier_attribute
         self._lock = threading.Lock()
         self._products: dict[str, dict[str, Any]] = {}
         self._order: list[str] = []
+        # Every write per identifier, in the order applied: lets tests check per-product ordering.
+        self._history: dict[str, list[Mapping[str, Any] | None]] | None = {} if record_history else None
 
     def upsert(self, identifier: str, payload: Mapping[str, Any]) -> bool:
         """Apply ``payload``; True if the product was created."""
@@ -97,6 +99,8 @@ class ProductStore:
             self._products[identifier] = merged
             if existing is None:
                 bisect.insort(self._order, identifier)
+            if self._history is not None:
+                self._history.setdefault(identifier, []).append(payload)
             return existing is None
 
     def get(self, identifier: str) -> dict[str, Any] | None:
@@ -104,6 +108,8 @@ class ProductStore:
 
     def delete(self, identifier: str) -> bool:
         with self._lock:
+            if self._history is not None:
+                self._history.setdefault(identifier, []).append(None)
             if self._products.pop(identifier, None) is None:
                 return False
             del self._order[bisect.bisect_left(self._order, identifier)]
@@ -120,6 +126,13 @@ class ProductStore:
             start = 0 if cursor is None else bisect.bisect_right(self._order, cursor)
             return [self._products[i] for i in self._order[start:start + limit]]
 
+    def history(self, identifier: str) -> list[Mapping[str, Any] | None]:
+        """The payloads applied to ``identifier`` in order (None: a delete); needs record_history."""
+        if self._history is None:
+            raise RuntimeError("the simulator was started without record_history=True")
+        with self._lock:
+            return list(self._history.get(identifier, []))
+
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             return dict(self._products)
@@ -128,6 +141,8 @@ class ProductStore:
         with self._lock:
             self._products.clear()
             self._order.clear()
+            if self._history is not None:
+                self._history.clear()
 
     def __len__(self) -> int:
         return len(self._products)

@@ -11,7 +11,7 @@ import requests
 
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 
-from .support import API, COLLECTION, Api
+from .support import API, COLLECTION, Api, small_catalog
 
 
 def value(data: Any, locale: str | None = None, scope: str | None = None) -> list[dict[str, Any]]:
@@ -327,3 +327,21 @@ def test_products_list_route_is_counted_in_stats(api: Api, sim: AkeneoSimulator)
     api.get("/products/x")
     assert sim.request_count("PATCH", f"{API}/products", 200) == 1
     assert sim.request_count("GET", f"{API}/products/{{code}}", 200) == 1
+
+
+def test_history_records_every_write_in_the_order_applied() -> None:
+    with AkeneoSimulator(small_catalog(), record_history=True) as sim:
+        api = Api(sim.base_url)
+        api.patch_lines([line({"identifier": "h1", "enabled": True})])
+        api.patch_lines([line({"identifier": "h1", "enabled": False}), line({"identifier": "h2"})])
+        assert api.session.delete(api.url("/products/h1"), timeout=10).status_code == 204
+        api.close()
+        first, second = {"identifier": "h1", "enabled": True}, {"identifier": "h1", "enabled": False}
+        assert sim.history("h1") == [first, second, None]
+        assert sim.history("h2") == [{"identifier": "h2"}]
+        assert sim.history("never") == []
+
+
+def test_history_is_off_unless_asked_for(sim: AkeneoSimulator) -> None:
+    with pytest.raises(RuntimeError, match="record_history"):
+        sim.history("any")
