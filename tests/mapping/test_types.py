@@ -139,6 +139,11 @@ class TestSelects:
             'Column "multifunctional_functions": "fly", "swim" are not options of attribute '
             '"multifunctional_functions"')
 
+    def test_payloads_do_not_share_lists(self) -> None:
+        first = data("multifunctional_functions", "copy<###>fax")
+        first.append("changed downstream")
+        assert data("multifunctional_functions", "copy<###>fax") == ["copy", "fax"]
+
     def test_separator_is_configurable(self) -> None:
         assert data("multifunctional_functions", "copy|fax", separator="|") == ["copy", "fax"]
         assert message("multifunctional_functions", "copy<###>fax", separator="|").endswith(
