@@ -17,7 +17,7 @@ Launch = Callable[..., ServiceProcess]
 
 @pytest.fixture
 def sim() -> Iterator[AkeneoSimulator]:
-    with AkeneoSimulator() as simulator:
+    with AkeneoSimulator(record_history=True) as simulator:
         yield simulator
 
 

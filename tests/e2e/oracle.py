@@ -15,6 +15,7 @@ from consumer.mapping import MappingOptions, map_row
 @dataclass
 class Expectation:
     state: dict[str, dict[str, Any]] = field(default_factory=dict)  # identifier -> merged payload
+    sequence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # identifier -> payloads in order
     rejected: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # event_id -> errors
     accepted: set[str] = field(default_factory=set)  # event ids
 
@@ -28,6 +29,7 @@ def expect(events: Iterable[ChangeEvent], catalog: Catalog | None = None) -> Exp
             out.rejected[event.event_id] = list(result.errors)
             continue
         out.accepted.add(event.event_id)
+        out.sequence.setdefault(event.identifier, []).append(result.payload)
         out.state[event.identifier] = merge(out.state.get(event.identifier), result.payload)
     return out
 
@@ -66,3 +68,24 @@ def _plain(data: Any) -> Any:
     if isinstance(data, dict):
         return {k: _plain(v) for k, v in data.items()}
     return data
+
+
+def order_violation(expected: list[dict[str, Any]], applied: list[Any]) -> str | None:
+    """Why ``applied`` (the writes Akeneo saw) is not ``expected`` applied in order, or None.
+
+    At least once: a write may be applied again after a crash or a rebalance, so the history
+    may step back; but it may never step forward by more than one (that would apply an event
+    before the one preceding it), and it must end with the last event.
+    """
+    position = -1
+    for write in applied:
+        try:
+            index = expected.index(write, 0)
+        except ValueError:
+            return f"unexpected write {write!r}"
+        if index > position + 1:
+            return f"event {index} applied right after event {position}"
+        position = index
+    if position != len(expected) - 1:
+        return f"ended on event {position} of {len(expected)}"
+    return None
