@@ -54,20 +54,20 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="akeneo")
         self._max = max_in_flight
         self._done: queue.SimpleQueue[Completed] = queue.SimpleQueue()
-        self._cancels: dict[int, threading.Event] = {}
+        self._running: dict[int, tuple[Batch[Item], threading.Event]] = {}
         self._on_auth_error = on_auth_error
 
     @property
-    def in_flight(self) -> int:
-        return len(self._cancels)
-
-    @property
     def free(self) -> int:
-        return self._max - len(self._cancels)
+        return self._max - len(self._running)
+
+    def batches(self) -> list[Batch[Item]]:
+        """Batches handed out and not yet collected."""
+        return [batch for batch, _ in self._running.values()]
 
     def submit(self, batch: Batch[Item]) -> None:
         cancel = threading.Event()
-        self._cancels[id(batch)] = cancel
+        self._running[id(batch)] = (batch, cancel)
         self._pool.submit(self._run, batch, cancel)
 
     def completed(self, timeout: float = 0.0) -> list[Completed]:
@@ -80,16 +80,16 @@ class Dispatcher:
         except queue.Empty:
             pass
         for batch, _ in out:
-            self._cancels.pop(id(batch), None)
+            self._running.pop(id(batch), None)
         return out
 
     def cancel(self, batch: Batch[Item]) -> None:
-        event = self._cancels.get(id(batch))
-        if event is not None:
-            event.set()
+        running = self._running.get(id(batch))
+        if running is not None:
+            running[1].set()
 
     def cancel_all(self) -> None:
-        for event in self._cancels.values():
+        for _, event in self._running.values():
             event.set()
 
     def close(self) -> None:

@@ -58,7 +58,6 @@ class LoopSettings:
     max_buffered: int
     dry_run: bool
     tombstone_delete: bool
-    give_up_s: float
     shutdown_grace_s: float
     rebalance_drain_s: float = 10.0
     commit_interval_s: float = 1.0
@@ -92,7 +91,6 @@ class ConsumerLoop:
         self._tracker = OffsetTracker()
         self._publisher = publisher_factory(self._finished)
         self._batcher: Batcher[Item] = Batcher(settings.batch_limit, settings.linger_s)
-        self._in_flight: dict[int, Batch[Item]] = {}
         self._assigned: set[tuple[str, int]] = set()
         self._held: dict[tuple[str, int], float] = {}  # partitions waiting for the registry, until when
         self._paused = False
@@ -114,7 +112,7 @@ class ConsumerLoop:
 
     def _turn(self) -> None:
         self._health.beat()
-        busy = bool(self._in_flight) or len(self._batcher) > 0
+        busy = bool(self._dispatcher.batches()) or len(self._batcher) > 0
         room = self._s.max_buffered - self._tracker.open_events
         count = max(1, min(self._s.max_poll_records, room))
         messages = self._consumer.consume(count, 0.01 if busy else 0.1)
@@ -242,12 +240,10 @@ class ConsumerLoop:
             return
         for batch in self._batcher.take(free, flush=flush):
             self._metrics.batch_size.observe(len(batch))
-            self._in_flight[id(batch)] = batch
             self._dispatcher.submit(batch)
 
     def _collect(self, timeout: float) -> None:
         for batch, outcomes in self._dispatcher.completed(timeout):
-            self._in_flight.pop(id(batch), None)
             self._batcher.complete(batch)
             if outcomes is None:
                 continue  # cancelled: no final answer; the next owner reads these events again
@@ -367,7 +363,7 @@ class ConsumerLoop:
                 self._metrics.consumer_lag.remove(t, str(p))
 
     def _touching(self, tps: set[tuple[str, int]]) -> list[Batch[Item]]:
-        return [b for b in self._in_flight.values() if any(i.source.tp in tps for i in b.items)]
+        return [b for b in self._dispatcher.batches() if any(i.source.tp in tps for i in b.items)]
 
     # --- shutdown --------------------------------------------------------------------------------
     def _shutdown(self) -> None:
@@ -375,13 +371,13 @@ class ConsumerLoop:
         deadline = time.monotonic() + self._s.shutdown_grace_s
         if self._assigned:
             self._consumer.pause([TopicPartition(t, p) for t, p in self._assigned])
-        while (self._in_flight or len(self._batcher)) and time.monotonic() < deadline:
+        while (self._dispatcher.batches() or len(self._batcher)) and time.monotonic() < deadline:
             self._dispatch(flush=True)
             self._collect(0.05)
             self._publisher.poll(0)
         self._dispatcher.cancel_all()
         settle = time.monotonic() + 2.0  # cancelled batches report back once their request returns
-        while self._in_flight and time.monotonic() < settle:
+        while self._dispatcher.batches() and time.monotonic() < settle:
             self._collect(0.05)
         self._publisher.flush(max(0.5, deadline - time.monotonic()))
         self._commit(asynchronous=False)

@@ -168,7 +168,6 @@ class Service:
                 max_buffered=s.max_buffered_events,
                 dry_run=s.dry_run,
                 tombstone_delete=s.tombstone_delete,
-                give_up_s=s.retry_give_up_s,
                 shutdown_grace_s=s.shutdown_grace_s,
             ),
             self.metrics,
