@@ -52,7 +52,8 @@ def test_attribute_rules_are_parsed_once() -> None:
 def test_option_codes_are_matched_ignoring_case() -> None:
     data = copy.deepcopy(SAMPLE)
     data["attribute_options"]["sensor_type"].append({"code": "BSI_Cmos", "attribute": "sensor_type"})
-    assert Catalog.from_json(data).attributes["sensor_type"].options["bsi_cmos"] == "BSI_Cmos"
+    options = Catalog.from_json(data).attributes["sensor_type"].options
+    assert options is not None and options["bsi_cmos"] == "BSI_Cmos"
 
 
 def test_optional_lists_absent_means_unknown_not_empty() -> None:

@@ -41,7 +41,7 @@ def akeneo(sim: AkeneoSimulator) -> Iterator[AkeneoClient]:
         yield client
 
 
-def _send(akeneo: AkeneoClient, payloads: list[dict[str, Any]]) -> list[tuple[str, int, Any]]:
+def _send(akeneo: AkeneoClient, payloads: list[dict[str, Any]]) -> list[tuple[str, int, Any, Any]]:
     """(identifier, status, Akeneo's message and errors) of each product the simulator refused."""
     return [(r.identifier, r.status_code, r.message, r.errors) for r in akeneo.upsert_products(payloads)
             if r.status_code not in (201, 204)]
