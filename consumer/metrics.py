@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from consumer.akeneo import ClientObserver
+
 PREFIX = "akeneo_consumer"
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _END_TO_END_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 _BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 75, 100, 200, 500, 1000)
 
 
-class Metrics:
+class Metrics(ClientObserver):
     """Every metric the service exports; also the Akeneo client's observer."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -48,6 +50,13 @@ class Metrics:
         )
         self.akeneo_retries = Counter(
             f"{PREFIX}_akeneo_retries_total", "Retried Akeneo requests by reason", ["reason"], registry=r
+        )
+        self.akeneo_backoff = Histogram(
+            f"{PREFIX}_akeneo_backoff_seconds",
+            "Waits before retrying an Akeneo request (Retry-After or backoff), by reason",
+            ["reason"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.token_requests = Counter(
             f"{PREFIX}_akeneo_token_requests_total",
@@ -107,6 +116,9 @@ class Metrics:
 
     def on_retry(self, reason: str) -> None:
         self.akeneo_retries.labels(reason).inc()
+
+    def on_backoff(self, reason: str, seconds: float) -> None:
+        self.akeneo_backoff.labels(reason).observe(seconds)
 
     def on_token(self, kind: str) -> None:
         self.token_requests.labels(kind).inc()

@@ -76,6 +76,53 @@ def load_startup_catalog(settings: Settings) -> Any:
             raise ConsumerError(f"cannot load the catalog from Akeneo at {where}: {exc}") from None
 
 
+# librdkafka properties of one client kind only: KAFKA_X_Y settings go to both clients, and
+# each drops the other's (which librdkafka would otherwise warn about at every start).
+_CONSUMER_ONLY = (
+    "group.",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
+    "auto.offset.reset",
+    "enable.auto.",
+    "auto.commit.",
+    "partition.assignment.strategy",
+    "fetch.",
+    "queued.",
+    "isolation.level",
+    "enable.partition.eof",
+    "check.crcs",
+    "coordinator.query.interval.ms",
+)
+_PRODUCER_ONLY = (
+    "acks",
+    "request.required.acks",
+    "linger.ms",
+    "queue.buffering.",
+    "batch.",
+    "compression.",
+    "enable.idempotence",
+    "message.timeout.ms",
+    "delivery.timeout.ms",
+    "retries",
+    "message.send.max.retries",
+    "retry.backoff.",
+    "transactional.id",
+    "transaction.timeout.ms",
+    "enable.gapless.guarantee",
+    "request.timeout.ms",
+    "partitioner",
+    "sticky.partitioning.linger.ms",
+)
+
+
+def _kafka_common(settings: Settings, drop: tuple[str, ...]) -> dict[str, Any]:
+    conf: dict[str, Any] = {k: v for k, v in settings.kafka_config().items() if not k.startswith(drop)}
+    # librdkafka's own log lines become JSON log lines like ours, not raw stderr.
+    conf["logger"] = logging.getLogger("librdkafka")
+    return conf
+
+
 def consumer_config(settings: Settings) -> dict[str, Any]:
     conf: dict[str, Any] = {
         "group.id": settings.kafka_group_id,
@@ -86,13 +133,13 @@ def consumer_config(settings: Settings) -> dict[str, Any]:
         "queued.max.messages.kbytes": 8192,
         "fetch.max.bytes": 8 * 1024 * 1024,
     }
-    conf.update(settings.kafka_config())
+    conf.update(_kafka_common(settings, _PRODUCER_ONLY))
     return conf
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:
     conf: dict[str, Any] = {"enable.idempotence": True, "linger.ms": 5, "acks": "all"}
-    conf.update(settings.kafka_config())
+    conf.update(_kafka_common(settings, _CONSUMER_ONLY))
     return conf
 
 
