@@ -27,6 +27,7 @@ class Source:
     key: bytes | None
     value: bytes | None
     headers: list[tuple[str, bytes]] | None = None
+    epoch: int = 0  # the partition's assignment epoch when read: answers from an older one are ignored
 
     @property
     def tp(self) -> tuple[str, int]:

@@ -92,6 +92,7 @@ class ConsumerLoop:
         self._publisher = publisher_factory(self._finished)
         self._batcher: Batcher[Item] = Batcher(settings.batch_limit, settings.linger_s)
         self._assigned: set[tuple[str, int]] = set()
+        self._epochs: dict[tuple[str, int], int] = {}  # bumped at each revocation of a partition
         self._held: dict[tuple[str, int], float] = {}  # partitions waiting for the registry, until when
         self._paused = False
         self._stop = threading.Event()
@@ -138,7 +139,15 @@ class ConsumerLoop:
         if (topic, partition) in self._held:
             return  # read again once the registry answers
         headers = message.headers()
-        source = Source(topic, partition, offset, message.key(), message.value(), _plain_headers(headers))
+        source = Source(
+            topic,
+            partition,
+            offset,
+            message.key(),
+            message.value(),
+            _plain_headers(headers),
+            self._epochs.get((topic, partition), 0),
+        )
         if source.value is None:
             self._track(source)
             self._tombstone(source)
@@ -249,8 +258,8 @@ class ConsumerLoop:
                 continue  # cancelled: no final answer; the next owner reads these events again
             akeneo_errors: list[dict[str, Any]] = []
             for item, outcome in zip(batch.items, outcomes, strict=True):
-                if item.source.tp not in self._assigned:
-                    continue  # revoked while in flight and abandoned
+                if self._epochs.get(item.source.tp, 0) != item.source.epoch:
+                    continue  # revoked while in flight and abandoned (even if assigned again since)
                 if outcome.answered_at_ms is not None:
                     waited_s = (outcome.answered_at_ms - item.occurred_at) / 1000
                     self._metrics.event_to_answer.observe(max(0.0, waited_s))
@@ -355,6 +364,8 @@ class ConsumerLoop:
             self._commit(asynchronous=False, only=revoked)
         self._tracker.forget(revoked)
         self._assigned -= revoked
+        for tp in revoked:
+            self._epochs[tp] = self._epochs.get(tp, 0) + 1
         for tp in revoked:
             self._held.pop(tp, None)
         self._health.assigned = bool(self._assigned)
