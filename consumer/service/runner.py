@@ -186,8 +186,8 @@ class Service:
             lambda: load_catalog(client),
             interval_s=s.catalog_refresh_s,
             on_refresh=self._refreshed,
+            initial=catalog,
         )
-        cache._snapshot = catalog  # seeded with the start-up load
         codec = make_codec(s.event_format, s.schema_registry_url, s.kafka_results_topic)
         if s.kafka_results_topic:
             codec.prepare()
