@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from consumer.codec import ChangeEvent
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
@@ -14,7 +15,7 @@ from consumer.devstack.schema_registry import SchemaRegistryStandIn
 
 from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
 from .conftest import Launch
-from .harness import Topics, produce, read_feedback
+from .harness import Topics, produce, read_feedback, wait_for
 from .oracle import expect
 
 ROWS = 3000
@@ -67,3 +68,39 @@ def test_dry_run_maps_and_feeds_back_but_never_writes(
     assert_feedback(events, feedback, expected, dry_run=True)
     assert sim.products == {}
     assert sim.request_count("PATCH") == 0
+
+
+def test_deletes_tombstones_and_their_feedback(
+    kafka_broker: TansuBroker, sim: AkeneoSimulator, topics: Topics, launch: Launch
+) -> None:
+    upserts = list(sample_events(3, seed=8, invalid_every=0, prefix="DEL"))
+    keep, gone, tomb = (e.identifier for e in upserts)
+    deletes = [
+        ChangeEvent("del-1", 1, "DELETE", gone, {}),
+        ChangeEvent("del-2", 2, "DELETE", "never-existed", {}),
+    ]
+    produce(kafka_broker.bootstrap, topics.input, upserts)
+    produce(kafka_broker.bootstrap, topics.input, deletes, raw=[(tomb.encode(), None)])
+    launch()
+    feedback = read_feedback(
+        kafka_broker.bootstrap, topics, {e.event_id for e in upserts + deletes}, timeout_s=60
+    )
+    assert (feedback["del-1"][-1].status, feedback["del-1"][-1].status_code) == ("DELETED", 204)
+    assert (feedback["del-2"][-1].status, feedback["del-2"][-1].status_code) == ("DELETED", 404)
+    skipped = read_feedback(kafka_broker.bootstrap, topics, set(), timeout_s=3)
+    tombstones = [fb for fbs in skipped.values() for fb in fbs if fb.event_id.startswith(f"{topics.input}:")]
+    assert [(fb.identifier, fb.status, fb.status_code) for fb in tombstones] == [(tomb, "SKIPPED", 0)]
+    assert "TOMBSTONE_DELETE" in (tombstones[0].message or "")
+    assert set(sim.products) == {keep, tomb}  # the tombstone deleted nothing by default
+
+
+def test_tombstones_delete_when_configured(
+    kafka_broker: TansuBroker, sim: AkeneoSimulator, topics: Topics, launch: Launch
+) -> None:
+    upserts = list(sample_events(2, seed=8, invalid_every=0, prefix="TOMB"))
+    produce(kafka_broker.bootstrap, topics.input, upserts, raw=[(upserts[0].identifier.encode(), None)])
+    launch(TOMBSTONE_DELETE="true")
+    feedback = read_feedback(kafka_broker.bootstrap, topics, {e.event_id for e in upserts}, timeout_s=60)
+    assert all(fbs[-1].status == "CREATED" for fbs in feedback.values())
+    wait_for(lambda: set(sim.products) == {upserts[1].identifier}, 30, "the tombstone's delete")
+    assert sim.history(upserts[0].identifier)[-1] is None
