@@ -84,8 +84,9 @@ class AttributeRule:
             localizable=bool(item.get("localizable", False)),
             scopable=bool(item.get("scopable", False)),
             available_locales=frozenset(item.get("available_locales") or ()),
-            # Absent or null (e.g. negative_allowed of a price collection): no such rule.
-            decimals_allowed=item.get("decimals_allowed") is not False,
+            # As Akeneo's constraint guessers: decimals need an explicit true (null forbids them);
+            # only an explicit false forbids negatives (a price collection leaves it null).
+            decimals_allowed=item.get("decimals_allowed") is True,
             negative_allowed=item.get("negative_allowed") is not False,
             number_min=_decimal_or_none(item.get("number_min")),
             number_max=_decimal_or_none(item.get("number_max")),

@@ -32,6 +32,7 @@ _DATE = re.compile(
 _AMOUNT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _AMOUNT_FIRST = re.compile(rf"({_AMOUNT})\s*(\S.*?)?")
 _CURRENCY_FIRST = re.compile(rf"([A-Za-z]{{3}})\s*({_AMOUNT})")
+_BARE_AMOUNT = re.compile(_AMOUNT)
 # The usual spellings, "740.00 EUR" and "3000.00 MMT", in one regex call each.
 _PLAIN_PRICE = re.compile(rf"({PLAIN}) ([A-Z]{{3}})")
 _PLAIN_METRIC = re.compile(rf"({PLAIN}) (\S.*)")
@@ -192,6 +193,15 @@ def _currency(catalog: Catalog, given: str) -> str:
     return currency
 
 
+def _price_parts(item: str) -> tuple[str, str] | None:
+    """(amount, currency) as written in ``740.00 EUR``, ``EUR 740.00`` or ``740EUR``; None otherwise."""
+    match = _AMOUNT_FIRST.fullmatch(item)
+    if match is not None and match[2]:
+        return match[1], match[2]
+    match = _CURRENCY_FIRST.fullmatch(item)
+    return (match[2], match[1]) if match is not None else None
+
+
 def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str) -> Converter:
     """``740.00 EUR`` (or ``EUR 740.00``, ``740EUR``), several joined by the separator."""
     rule = NumberRule(attribute)
@@ -202,14 +212,10 @@ def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str)
         match = _PLAIN_PRICE.fullmatch(item)
         if match is not None and match[2] in enabled and plain_ok(match[1]):
             return {"amount": match[1], "currency": match[2]}
-        match = _AMOUNT_FIRST.fullmatch(item)
-        if match and match.group(2):
-            value, currency = match.group(1), match.group(2)
-        elif (match := _CURRENCY_FIRST.fullmatch(item)) is not None:
-            currency, value = match.group(1), match.group(2)
-        else:
+        parts = _price_parts(item)
+        if parts is None:
             raise Invalid(f'"{item}" is not a price such as "740.00 EUR"')
-        return {"amount": amount(value), "currency": _currency(catalog, currency)}
+        return {"amount": amount(parts[0]), "currency": _currency(catalog, parts[1])}
 
     def convert(cell: str) -> list[dict[str, str]]:
         prices = [one(item) for item in split_list(cell, separator)]
@@ -223,10 +229,28 @@ def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str)
 
 
 def price_in(attribute: AttributeInfo, catalog: Catalog, currency: str) -> Converter:
-    """A ``code@CUR`` column: the cell is the amount."""
+    """A ``code@CUR`` column: the cell is the amount, or the amount with that same currency."""
     checked = _currency(catalog, currency.strip())
     amount = NumberRule(attribute).text
-    return lambda cell: [{"amount": amount(cell), "currency": checked}]
+
+    def same_currency(value: str) -> str:
+        parts = _price_parts(value)
+        if parts is None:
+            raise Invalid(f'"{value}" is not an amount such as "740.00" (or "740.00 {checked}")')
+        given = parts[1].upper()
+        if given != checked:
+            if given not in catalog.currencies:
+                raise Invalid(f'currency "{parts[1]}" is unknown', unknown=True)
+            raise Invalid(f'"{value}" is a price in {given}, the column is for {checked}')
+        return parts[0]
+
+    def convert(cell: str) -> list[dict[str, str]]:
+        value = stripped(cell)
+        if _BARE_AMOUNT.fullmatch(value) is None:  # "740.00 EUR": the column's currency repeated
+            value = same_currency(value)
+        return [{"amount": amount(value), "currency": checked}]
+
+    return convert
 
 
 def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
@@ -256,10 +280,22 @@ def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
     return convert
 
 
-def metric_in(attribute: AttributeInfo, unit: str) -> Converter:
-    """A ``code@UNIT`` column: the cell is the amount."""
+def metric_in(attribute: AttributeInfo, resolver: UnitResolver, token: str) -> Converter:
+    """A ``code@UNIT`` column: the cell is the amount, or the amount with a unit naming that same unit."""
+    unit = resolver.resolve(token)
     amount = NumberRule(attribute).text
-    return lambda cell: {"amount": amount(cell), "unit": unit}
+
+    def convert(cell: str) -> dict[str, str]:
+        value = stripped(cell)
+        match = _AMOUNT_FIRST.fullmatch(value)
+        if match is None:
+            raise Invalid(f'"{value}" is not an amount such as "3000.00" (or "3000.00 {token.strip()}")')
+        given = match[2]
+        if given and given != token and resolver.resolve(given) != unit:
+            raise Invalid(f'"{value}" is in {resolver.resolve(given)}, the column is for {unit}')
+        return {"amount": amount(match[1]), "unit": unit}
+
+    return convert
 
 
 def table(attribute: AttributeInfo) -> Converter:

@@ -1,8 +1,9 @@
 """Column names of the flat row -> what each column writes, decided once per (catalog, column).
 
 Forms: ``code``, ``code~locale``, ``code~scope``, ``code~locale~scope``, each optionally with
-``@CUR`` (price collections) or ``@UNIT`` (metrics); reserved columns ``family``, ``parent``,
-``categories``, ``groups``, ``enabled`` and ``associations~TYPE~products|product_models|groups``.
+``@currency`` / ``@CUR`` (price collections) or ``@unit`` / ``@UNIT`` (metrics); reserved columns
+``family``, ``parent``, ``categories``, ``groups``, ``enabled`` and
+``associations~TYPE~products|product_models|groups``.
 A column that cannot be written becomes an INVALID plan carrying its reason; it is reported only
 for rows that put something in it.
 """
@@ -177,12 +178,40 @@ FACTORIES: dict[str, Factory] = {
     "akeneo_reference_entity_collection": _codes,
     "pim_catalog_asset_collection": _codes,
 }
-# `code@SUFFIX` columns: the suffix names the currency or the unit, the cell is the amount.
-SUFFIXED: dict[str, Callable[[AttributeInfo, Context, str], cells.Converter]] = {
-    "pim_catalog_price_collection": lambda a, ctx, cur: cells.price_in(a, ctx.catalog, cur),
-    "pim_catalog_metric": lambda a, ctx, unit: cells.metric_in(a, ctx.resolver(a).resolve(unit)),
+
+
+@dataclass(frozen=True, slots=True)
+class Suffix:
+    """What ``code@SUFFIX`` means for an attribute type that takes one."""
+
+    kind: str  # the attribute type, in words
+    word: str  # the export's literal suffix: the cell itself carries the currency or unit
+    example: str
+    named: Callable[[AttributeInfo, Context, str], cells.Converter]  # the suffix names them instead
+
+
+SUFFIXES: dict[str, Suffix] = {
+    "pim_catalog_price_collection": Suffix(
+        "price collection", "currency", "a currency code such as @EUR",
+        lambda a, ctx, cur: cells.price_in(a, ctx.catalog, cur)),
+    "pim_catalog_metric": Suffix(
+        "metric", "unit", "a unit such as @KILOGRAM, @KGM or @kg",
+        lambda a, ctx, unit: cells.metric_in(a, ctx.resolver(a), unit)),
 }
+LITERAL_WORDS = frozenset(s.word for s in SUFFIXES.values())
 SUFFIX_MISUSED = "@ is only for price collections (@currency) and metrics (@unit)"
+
+
+def _suffixed(attribute: AttributeInfo, ctx: Context, suffix: str) -> cells.Converter:
+    """``@currency`` / ``@unit`` (any case) read the cell as a plain column does; any other suffix
+    names the currency or unit, and the cell is the amount (optionally followed by that same one)."""
+    kind = SUFFIXES[attribute.type]
+    word = suffix.casefold()
+    if word == kind.word:
+        return FACTORIES[attribute.type](attribute, ctx)
+    if word in LITERAL_WORDS:
+        raise Invalid(f"{kind.kind} columns end in @{kind.word} or {kind.example}, not @{suffix}")
+    return kind.named(attribute, ctx, suffix)
 
 
 def plan_column(column: str, ctx: Context) -> ColumnPlan:
@@ -206,7 +235,7 @@ def plan_column(column: str, ctx: Context) -> ColumnPlan:
         plan.locale, plan.scope = _shape(attribute, parts[1:])
         _check_qualifiers(attribute, plan.locale, plan.scope, ctx.catalog)
         plan.key = (code, plan.locale, plan.scope)
-        if at and (not suffix or attribute.type not in SUFFIXED):
+        if at and (not suffix or attribute.type not in SUFFIXES):
             raise Invalid(SUFFIX_MISUSED)
         if attribute.type == "pim_catalog_identifier":
             plan.kind, plan.null_data = Kind.IDENTIFIER, NO_NULL
@@ -214,7 +243,7 @@ def plan_column(column: str, ctx: Context) -> ColumnPlan:
         if attribute.type == "pim_catalog_price_collection":
             plan.kind = Kind.PRICE
         if at:
-            plan.convert = SUFFIXED[attribute.type](attribute, ctx, suffix)
+            plan.convert = _suffixed(attribute, ctx, suffix)
         elif attribute.type in FACTORIES:
             plan.convert = FACTORIES[attribute.type](attribute, ctx)
         else:

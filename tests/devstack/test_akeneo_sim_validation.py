@@ -403,3 +403,23 @@ def test_a_structure_error_wins_over_violations(shared_api: Api) -> None:
     )
     assert answer["message"] == 'Property "nope" does not exist.' + CHECK
     assert "errors" not in answer
+
+
+@pytest.mark.parametrize(("flag", "decimal_accepted"), [(True, True), (False, False), (None, False)])
+def test_a_null_decimals_allowed_forbids_decimals_as_akeneo_does(
+    flag: bool | None, decimal_accepted: bool
+) -> None:
+    catalog = small_catalog()
+    catalog["attributes"].append({"code": "pages", "type": "pim_catalog_number", "localizable": False,
+                                  "scopable": False, "decimals_allowed": flag, "negative_allowed": None})
+    with AkeneoSimulator(catalog) as sim:
+        api = Api(sim.base_url)
+        try:
+            assert send(api, values("pages", "12"))["status_code"] == 201
+            answer = send(api, values("pages", "12.5"))
+        finally:
+            api.close()
+    assert (answer["status_code"] == 204) is decimal_accepted, answer
+    if not decimal_accepted:
+        assert answer["errors"] == [violation(
+            "pages", "The pages attribute requires a non-decimal value, and 12.5 is not a valid value.")]

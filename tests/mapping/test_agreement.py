@@ -7,8 +7,8 @@
 
 Checks the simulator does not make, so only the mapping's own tests cover them: text validation
 rules (regexp), date bounds, table rows, product link shape, the identifier column, two columns
-for one value, a currency twice, ambiguous units, association column syntax and types, cells that
-are not strings.
+for one value, a currency twice, ambiguous units, a cell in another currency or unit than its
+column's (``price@EUR`` = ``1 USD``), association column syntax and types, cells that are not strings.
 """
 
 from __future__ import annotations
@@ -71,6 +71,12 @@ ACCEPTED: list[dict[str, str | None]] = [
     {"name": None, "weight": None, "price": None, "sensor_type": None, "multifunctional_functions": None,
      "description~en_US~ecommerce": None, "categories": None, "family": None},
     {"sku": "agree-12", "name": "", "colour": "", "weight": "   "},  # identifier column; empty cells left out
+    # The export's literal forms, and named suffixes with the currency or unit repeated in the cell.
+    {"price@currency": "740.00 EUR<###>799.20 USD", "weight@unit": "3000.00 GRM",
+     "special_price~ecommerce@currency": "9.99 EUR", "shipping_weight~print@unit": "3 lb",
+     "maximum_scan_size@unit": "3000 MMT"},
+    {"price@EUR": "740.00 EUR", "price@USD": "USD 12", "weight@KGM": "1.5 kg",
+     "shipping_weight~mobile@KILOGRAM": "2 KGM"},
 ]
 
 
@@ -84,6 +90,9 @@ def test_every_mapped_payload_is_accepted(akeneo: AkeneoClient, sim: AkeneoSimul
     assert _send(akeneo, payloads) == []
     stored = sim.products["agree-3"]["values"]
     assert stored["weight"][0]["data"]["unit"] == "GRAM"
+    literal = sim.products["agree-13"]["values"]  # price@currency, weight@unit
+    assert literal["weight"][0]["data"] == {"amount": "3000.00", "unit": "GRAM"}
+    assert [p["currency"] for p in literal["price"][0]["data"]] == ["EUR", "USD"]
 
 
 def value(attribute: str, data: Any, locale: str | None = None, scope: str | None = None) -> dict[str, Any]:
@@ -117,6 +126,14 @@ REJECTED: list[tuple[dict[str, str | None], dict[str, Any]]] = [
     ({"multifunctional_functions": "copy<###>fly"}, value("multifunctional_functions", ["copy", "fly"])),
     ({"price": "10 GBP"}, value("price", [{"amount": "10", "currency": "GBP"}])),
     ({"price@ABC": "10"}, value("price", [{"amount": "10", "currency": "ABC"}])),
+    ({"price@currency": "10 GBP"}, value("price", [{"amount": "10", "currency": "GBP"}])),
+    ({"price@EUR": "10 XYZ"}, value("price", [{"amount": "10", "currency": "XYZ"}])),
+    ({"weight@unit": "3 MMT"}, value("weight", {"amount": "3", "unit": "MMT"})),
+    ({"weight@unit": "-1 kg"}, value("weight", {"amount": "-1", "unit": "KILOGRAM"})),
+    ({"maximum_scan_size@unit": "3.5 mm"},
+     value("maximum_scan_size", {"amount": "3.5", "unit": "MILLIMETER"})),
+    ({"maximum_scan_size@MMT": "3.5 MMT"},
+     value("maximum_scan_size", {"amount": "3.5", "unit": "MILLIMETER"})),
     ({"weight": "3 MMT"}, value("weight", {"amount": "3", "unit": "MMT"})),
     ({"weight": "-1 kg"}, value("weight", {"amount": "-1", "unit": "KILOGRAM"})),
     ({"maximum_scan_size": "3.5 mm"}, value("maximum_scan_size", {"amount": "3.5", "unit": "MILLIMETER"})),
@@ -154,7 +171,10 @@ GOOD: dict[str, list[str | None]] = {
     "weight": ["1 kg", "2.5 GRM", "7", "0.5 lb", None],
     "maximum_scan_size": ["30 mm", "1 INH", "2 dm"],
     "price": ["1 EUR", "2.50 USD<###>3 EUR", "-1 EUR", None],
-    "special_price~print@EUR": ["9.99", None],
+    "special_price~print@EUR": ["9.99", "9.99 EUR", None],
+    "special_price~mobile@currency": ["1 USD", "2 EUR<###>3 USD", None],
+    "shipping_weight~mobile@unit": ["1 kg", "3.5 GRM", "7", None],
+    "shipping_weight~ecommerce@KGM": ["1.5", "2 kg", None],
     "optical_zoom": ["12", "1e2", "3.000"],
     "rating": ["1", "5"],
     "color_scanning": ["yes", "No", "1"],
@@ -174,7 +194,10 @@ BAD: dict[str, list[str | None]] = {
     "weight": ["3 MMT", "-1 kg", "1 MM", "heavy"],
     "maximum_scan_size": ["3.5 mm", "abc"],
     "price": ["1 GBP", "1 EUR<###>2 EUR", "1.5.0 EUR"],
-    "special_price~print@EUR": ["nine"],
+    "special_price~print@EUR": ["nine", "9.99 USD"],
+    "special_price~mobile@currency": ["1 GBP", "1"],
+    "shipping_weight~mobile@unit": ["3 MMT", "heavy"],
+    "shipping_weight~ecommerce@KGM": ["2 g", "2 MMT"],
     "optical_zoom": ["1.5", "-3", "x"],
     "rating": ["6", "0"],
     "color_scanning": ["maybe"],

@@ -48,6 +48,84 @@ def test_unit_suffix_with_a_scope() -> None:
     assert data("shipping_weight~print@LBR", "3") == {"amount": "3", "unit": "POUND"}
 
 
+class TestLiteralSuffixes:
+    """The export's own names: ``price@currency`` = ``740.00 EUR``, ``length@unit`` = ``3000.00 MMT``."""
+
+    def test_at_currency_holds_prices_as_a_plain_price_column_does(self) -> None:
+        assert data("price@currency", "740.00 EUR<###>799.20 usd") == [
+            {"amount": "740.00", "currency": "EUR"}, {"amount": "799.20", "currency": "USD"}]
+        assert data("price@currency", "740.00 EUR") == data("price", "740.00 EUR")
+
+    @pytest.mark.parametrize("cell", ["3000.00 MMT", "3000.00 mm", "3000.00 MILLIMETER"])
+    def test_at_unit_holds_amount_and_unit_as_code_symbol_or_unece_code(self, cell: str) -> None:
+        assert data("maximum_scan_size@unit", cell) == {"amount": "3000.00", "unit": "MILLIMETER"}
+
+    def test_at_unit_bare_amount_takes_the_default_unit_as_a_plain_column_does(self) -> None:
+        assert data("weight@unit", "3.5") == {"amount": "3.5", "unit": "KILOGRAM"}
+
+    def test_with_qualifiers(self) -> None:
+        assert data("special_price~mobile@currency", "9.99 USD") == [{"amount": "9.99", "currency": "USD"}]
+        assert data("shipping_weight~print@unit", "3 lb") == {"amount": "3", "unit": "POUND"}
+
+    def test_the_word_in_any_case(self) -> None:
+        assert data("price@Currency", "1 EUR") == [{"amount": "1", "currency": "EUR"}]
+        assert data("weight@UNIT", "1 kg") == {"amount": "1", "unit": "KILOGRAM"}
+
+    @pytest.mark.parametrize(("column", "cell", "reason"), [
+        ("price@currency", "12.00 GBP", 'currency "GBP" is not enabled'),
+        ("price@currency", "12.00", '"12.00" is not a price such as "740.00 EUR"'),
+        ("weight@unit", "3.5 MTR", 'unit "MTR" is not a unit of the Weight measurement family'),
+        ("maximum_scan_size@unit", "3.5 mm", '"3.5" has decimals, the attribute does not allow them'),
+        ("price@unit", "1 EUR",
+         "price collection columns end in @currency or a currency code such as @EUR, not @unit"),
+        ("weight@currency", "1 kg",
+         "metric columns end in @unit or a unit such as @KILOGRAM, @KGM or @kg, not @currency"),
+        ("name@currency", "x", "@ is only for price collections (@currency) and metrics (@unit)"),
+        ("optical_zoom@unit", "1", "@ is only for price collections (@currency) and metrics (@unit)"),
+    ])
+    def test_the_checks_of_plain_columns_apply(self, column: str, cell: str, reason: str) -> None:
+        assert message(column, cell) == f'Column "{column}": {reason}'
+
+    def test_the_literal_column_and_a_plain_one_write_the_same_value(self) -> None:
+        (error,) = errors({"weight": "1 kg", "weight@unit": "2 kg"})
+        assert error["message"] == 'Column "weight@unit": sets the same value as column "weight"'
+        (error,) = errors({"price@currency": "1 EUR", "price@EUR": "2"})
+        assert error["message"] == 'Column "price@EUR": currency EUR is given twice'
+        assert data("price@currency", "1 EUR") == [{"amount": "1", "currency": "EUR"}]
+
+    def test_prices_of_a_literal_column_and_a_currency_column_merge(self) -> None:
+        assert values({"price@currency": "1 EUR", "price@USD": "2"})["price"][0]["data"] == [
+            {"amount": "1", "currency": "EUR"}, {"amount": "2", "currency": "USD"}]
+
+
+class TestNamedSuffixWithTheUnitInTheCell:
+    """``price@EUR`` / ``weight@KGM``: the cell may repeat the column's currency or unit."""
+
+    @pytest.mark.parametrize("cell", ["740.00", "740.00 EUR", "740.00 eur", "EUR 740.00", "740.00EUR"])
+    def test_price_in_the_columns_currency(self, cell: str) -> None:
+        assert data("price@EUR", cell) == [{"amount": "740.00", "currency": "EUR"}]
+
+    @pytest.mark.parametrize("column", ["weight@KILOGRAM", "weight@KGM", "weight@kg"])
+    @pytest.mark.parametrize("cell", ["1.25", "1.25 KILOGRAM", "1.25 KGM", "1.25 kg", "1.25kg"])
+    def test_metric_in_a_unit_naming_the_columns_unit(self, column: str, cell: str) -> None:
+        assert data(column, cell) == {"amount": "1.25", "unit": "KILOGRAM"}
+
+    @pytest.mark.parametrize(("column", "cell", "reason"), [
+        ("price@EUR", "740.00 USD", '"740.00 USD" is a price in USD, the column is for EUR'),
+        ("price@EUR", "740.00 GBP", '"740.00 GBP" is a price in GBP, the column is for EUR'),
+        ("price@EUR", "740.00 XYZ", 'currency "XYZ" is unknown'),
+        ("price@EUR", "nine", '"nine" is not an amount such as "740.00" (or "740.00 EUR")'),
+        ("special_price~mobile@USD", "9.99 EUR", '"9.99 EUR" is a price in EUR, the column is for USD'),
+        ("weight@KGM", "3 g", '"3 g" is in GRAM, the column is for KILOGRAM'),
+        ("weight@kg", "3 LBR", '"3 LBR" is in POUND, the column is for KILOGRAM'),
+        ("weight@KGM", "3 MMT", 'unit "MMT" is not a unit of the Weight measurement family'),
+        ("weight@KGM", "abc", '"abc" is not an amount such as "3000.00" (or "3000.00 KGM")'),
+        ("maximum_scan_size@MMT", "3.5 mm", '"3.5" has decimals, the attribute does not allow them'),
+    ])
+    def test_another_currency_or_unit_is_refused(self, column: str, cell: str, reason: str) -> None:
+        assert message(column, cell) == f'Column "{column}": {reason}'
+
+
 @pytest.mark.parametrize(("column", "reason"), [
     ("name~en_US", 'attribute "name" is neither localizable nor scopable: name the column "name"'),
     ("meta_title", 'attribute "meta_title" is localizable: name the column "meta_title~<locale>"'),

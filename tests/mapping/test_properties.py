@@ -86,7 +86,7 @@ def _column(draw: st.DrawFn) -> str:
     base = draw(st.sampled_from([*CODES, "family", "categories", "groups", "enabled", "associations",
                                  "associations~X_SELL~products", "associations~NOPE~groups", "parent"]))
     qualifiers = draw(st.lists(st.sampled_from(LOCALES + CHANNELS + [""]), max_size=3))
-    suffix = draw(st.sampled_from(["", "@EUR", "@GBP", "@kg", "@MM", "@", "@@"]))
+    suffix = draw(st.sampled_from(["", "@EUR", "@GBP", "@kg", "@MM", "@", "@@", "@currency", "@unit"]))
     return "~".join([base, *qualifiers]) + suffix
 
 
