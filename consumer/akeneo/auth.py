@@ -44,11 +44,14 @@ class TokenManager:
         self._refresh: str | None = None
         self._renew_at = 0.0
 
-    def bearer(self) -> str:
-        """A valid access token, renewed first if it is missing, invalidated or about to expire."""
+    def bearer(self, cancel: threading.Event | None = None) -> str:
+        """A valid access token, renewed first if it is missing, invalidated or about to expire.
+
+        ``cancel`` is the calling request's: it also stops retries of a renewal made on its behalf.
+        """
         with self._lock:
             if self._access is None or time.monotonic() >= self._renew_at:
-                self._renew()
+                self._renew(cancel)
             assert self._access is not None
             return self._access
 
@@ -58,19 +61,20 @@ class TokenManager:
             if token == self._access:
                 self._renew_at = 0.0
 
-    def _renew(self) -> None:
+    def _renew(self, cancel: threading.Event | None) -> None:
         if self._refresh is not None:
             try:
-                self._grant({"grant_type": "refresh_token", "refresh_token": self._refresh}, "refresh")
+                refresh_grant = {"grant_type": "refresh_token", "refresh_token": self._refresh}
+                self._grant(refresh_grant, "refresh", cancel)
                 return
             except _RefreshRefused:
                 log.info("Akeneo refused the refresh token; authenticating again with the password grant")
                 self._refresh = None
         creds = self._credentials
         password_grant = {"grant_type": "password", "username": creds.username, "password": creds.password}
-        self._grant(password_grant, "password")
+        self._grant(password_grant, "password", cancel)
 
-    def _grant(self, body: dict[str, str], kind: TokenKind) -> None:
+    def _grant(self, body: dict[str, str], kind: TokenKind, cancel: threading.Event | None) -> None:
         sent_at = time.monotonic()
         reply = self._transport.send(
             "POST",
@@ -79,6 +83,7 @@ class TokenManager:
             basic_auth=(self._credentials.client_id, self._credentials.client_secret),
             headers={"Content-Type": "application/json"},
             body=orjson.dumps(body),
+            cancel=cancel,
         )
         if reply.status != 200:
             if 400 <= reply.status < 500:

@@ -43,7 +43,7 @@ _MAX_MESSAGE = 500
 class TokenSource(Protocol):
     """What the transport needs from the token owner (auth.TokenManager)."""
 
-    def bearer(self) -> str: ...
+    def bearer(self, cancel: threading.Event | None = None) -> str: ...
 
     def invalidate(self, token: str) -> None: ...
 
@@ -143,7 +143,7 @@ class Transport:
         while True:
             if cancel is not None and cancel.is_set():
                 raise AkeneoCancelled(f"{endpoint}: cancelled before attempt {attempts + 1}")
-            token = tokens.bearer() if tokens is not None else None
+            token = tokens.bearer(cancel) if tokens is not None else None
             attempts += 1
             outcome = self._exchange(call, token)
             retry_after: float | None = None
