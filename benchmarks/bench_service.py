@@ -105,7 +105,6 @@ class ServiceRun:
     def __init__(self, broker: TansuBroker, sim: AkeneoSimulator, tag: str, log: Path) -> None:
         self.topic, self.results = f"bench-{tag}", f"bench-{tag}-feedback"
         create_topics(broker.bootstrap, {self.topic: 4, self.results: 4, f"bench-{tag}-dlq": 1})
-        creds = DEFAULT_CREDENTIALS[0]
         self.metrics_port = free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "AKENEO_"))},
@@ -116,11 +115,7 @@ class ServiceRun:
             "KAFKA_DLQ_TOPIC": f"bench-{tag}-dlq",
             "KAFKA_SESSION_TIMEOUT_MS": "6000",
             "EVENT_FORMAT": "avro",
-            "AKENEO_HOST": sim.base_url,
-            "AKENEO_CLIENT_ID": creds.client_id,
-            "AKENEO_CLIENT_SECRET": creds.secret,
-            "AKENEO_USERNAME": creds.username,
-            "AKENEO_PASSWORD": creds.password,
+            **sim.settings_env(),
             "METRICS_PORT": str(self.metrics_port),
             "LOG_LEVEL": "WARNING",
         }

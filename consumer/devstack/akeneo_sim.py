@@ -34,7 +34,7 @@ from consumer.devstack.sim_api import (
     check_content_type,
     error,
 )
-from consumer.devstack.sim_auth import DEFAULT_CREDENTIALS, SimCredentials, TokenAuthority
+from consumer.devstack.sim_auth import DEFAULT_CREDENTIALS, SimCredentials, TokenAuthority, as_credentials
 from consumer.devstack.sim_catalog import Catalog, load_sample_catalog
 from consumer.devstack.sim_knobs import SimKnobs
 from consumer.devstack.sim_server import HttpServer
@@ -78,7 +78,8 @@ class AkeneoSimulator:
         self.catalog = Catalog(load_sample_catalog() if catalog is None else catalog)
         self._clock = clock
         self._store = ProductStore(self.catalog.identifier_attribute, record_history)
-        self._auth = TokenAuthority(credentials, clock)
+        self._credentials = [as_credentials(c) for c in credentials]
+        self._auth = TokenAuthority(self._credentials, clock)
         self._stats = Stats()
         self._traffic = Traffic(clock)
         self._knobs = knobs or SimKnobs()
@@ -113,6 +114,17 @@ class AkeneoSimulator:
     def base_url(self) -> str:
         host, port = self._address
         return f"http://{host}:{port}"
+
+    def settings_env(self) -> dict[str, str]:
+        """The service's AKENEO_* settings for this simulator and its first credentials."""
+        creds = self._credentials[0]
+        return {
+            "AKENEO_HOST": self.base_url,
+            "AKENEO_CLIENT_ID": creds.client_id,
+            "AKENEO_CLIENT_SECRET": creds.secret,
+            "AKENEO_USERNAME": creds.username,
+            "AKENEO_PASSWORD": creds.password,
+        }
 
     # -- knobs and faults -------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from confluent_kafka import Consumer, Producer
 
 from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
 from consumer.config import load_settings
-from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator
+from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 from consumer.devstack.sample_data import sample_events
 
@@ -55,18 +55,13 @@ def run_demo(count: int = 2000, out: TextIO = sys.stdout, timeout_s: float = 300
 
         from consumer.service.runner import Service  # the real service, in this process
 
-        creds = DEFAULT_CREDENTIALS[0]
         settings = load_settings(
             env={
                 "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
                 "KAFKA_GROUP_ID": f"demo-{uuid.uuid4().hex[:6]}",
                 "KAFKA_SESSION_TIMEOUT_MS": "6000",
                 "EVENT_FORMAT": "avro",
-                "AKENEO_HOST": sim.base_url,
-                "AKENEO_CLIENT_ID": creds.client_id,
-                "AKENEO_CLIENT_SECRET": creds.secret,
-                "AKENEO_USERNAME": creds.username,
-                "AKENEO_PASSWORD": creds.password,
+                **sim.settings_env(),
                 "METRICS_PORT": str(free_port()),
                 "LOG_LEVEL": "ERROR",
             }

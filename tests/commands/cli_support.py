@@ -14,7 +14,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 from e2e.harness import Topics
 
-from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator
+from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 
 _SETTING_PREFIXES = ("KAFKA_", "AKENEO_", "EVENT_FORMAT", "SCHEMA_REGISTRY_URL", "VALUE_SEPARATOR", "DRY_RUN")
@@ -36,16 +36,7 @@ def kafka_env(
 
 
 def akeneo_env(sim: AkeneoSimulator, **extra: str) -> dict[str, str]:
-    creds = DEFAULT_CREDENTIALS[0]
-    env = {
-        "AKENEO_HOST": sim.base_url,
-        "AKENEO_CLIENT_ID": creds.client_id,
-        "AKENEO_CLIENT_SECRET": creds.secret,
-        "AKENEO_USERNAME": creds.username,
-        "AKENEO_PASSWORD": creds.password,
-    }
-    env.update(extra)
-    return env
+    return {**sim.settings_env(), **extra}
 
 
 def run_cli(

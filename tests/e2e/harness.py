@@ -16,7 +16,7 @@ from typing import Any
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
-from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator
+from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 
 FAST_GROUP = {
@@ -50,7 +50,6 @@ def service_env(
     event_format: str = "json",
     **extra: str,
 ) -> dict[str, str]:
-    creds = DEFAULT_CREDENTIALS[0]
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
         "KAFKA_GROUP_ID": topics.group,
@@ -58,11 +57,7 @@ def service_env(
         "KAFKA_RESULTS_TOPIC": topics.results,
         "KAFKA_DLQ_TOPIC": topics.dlq,
         "EVENT_FORMAT": event_format,
-        "AKENEO_HOST": sim.base_url,
-        "AKENEO_CLIENT_ID": creds.client_id,
-        "AKENEO_CLIENT_SECRET": creds.secret,
-        "AKENEO_USERNAME": creds.username,
-        "AKENEO_PASSWORD": creds.password,
+        **sim.settings_env(),
         "METRICS_PORT": str(free_port()),
         "BATCH_LINGER_MS": "50",
         **FAST_GROUP,
