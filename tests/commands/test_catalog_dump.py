@@ -13,7 +13,6 @@ import orjson
 
 from consumer.catalog import Catalog
 from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator, load_sample_catalog
-from consumer.devstack.kafka_broker import free_port
 from consumer.devstack.sample_data import sample_events
 from consumer.mapping import Mapper, MappingOptions
 
@@ -97,10 +96,9 @@ def test_refused_credentials_leave_the_previous_file_and_no_secret(
 
 
 def test_unreachable_akeneo_and_usage_errors_are_one_line(tmp_path: Path) -> None:
-    class Dead:
-        base_url = f"http://127.0.0.1:{free_port()}"
-
-    result = run_cli("catalog", "dump", env=akeneo_env(Dead()))  # type: ignore[arg-type]
+    with AkeneoSimulator() as stopped:
+        env = akeneo_env(stopped)  # nothing listens there once it has stopped
+    result = run_cli("catalog", "dump", env=env)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "cannot load the catalog" in result.stderr
 
