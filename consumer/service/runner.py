@@ -226,6 +226,10 @@ class Service:
         cache.start()
         try:
             self._loop.run()
+        except KafkaException as exc:
+            # A fatal client error (fenced, authentication, ...): one line, no traceback; offsets
+            # stay where the last commit left them, so nothing is lost.
+            raise ConsumerError(f"Kafka failed: {exc.args[0].str() if exc.args else exc}") from None
         finally:
             cache.stop()
             client.close()
