@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
 from consumer.devstack.akeneo_sim import AkeneoSimulator
@@ -138,24 +138,38 @@ def produce(
     return count
 
 
+def settled(idle_s: float = 2.0) -> Callable[[list[Any]], bool]:
+    """A ``done`` for read_until: nothing new arrived for ``idle_s`` (Tansu's watermarks lag)."""
+    last = [time.monotonic(), -1]
+
+    def quiet(items: list[Any]) -> bool:
+        if len(items) != last[1]:
+            last[:] = [time.monotonic(), len(items)]
+        return time.monotonic() - last[0] > idle_s
+
+    return quiet
+
+
 def read_until(
     bootstrap: str,
     topic: str,
-    decode: Callable[[bytes], Any],
+    decode: Callable[[Any], Any],
     done: Callable[[list[Any]], bool],
     timeout_s: float = 120.0,
 ) -> list[Any]:
-    """Read a topic from the start until ``done(items)`` or the timeout; returns what was read."""
+    """Read a topic from the start until ``done(items)`` or the timeout; returns what was read.
+
+    Partitions are assigned directly: no group to join, so reading starts at once.
+    """
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
             "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
-            **{k.lower()[6:].replace("_", "."): v for k, v in FAST_GROUP.items()},
         }
     )
-    consumer.subscribe([topic])
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
     items: list[Any] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -176,7 +190,8 @@ def read_feedback(
     registry_url: str | None = None,
     timeout_s: float = 120.0,
 ) -> dict[str, list[FeedbackEvent]]:
-    """Feedback by event_id, once every expected event has at least one."""
+    """Feedback by event_id, once every expected event has at least one (with none expected:
+    all there is, once the topic has been quiet for two seconds)."""
     codec = make_codec(event_format, schema_registry_url=registry_url)
     seen: dict[str, list[FeedbackEvent]] = {}
 
@@ -185,7 +200,8 @@ def read_feedback(
         seen.setdefault(fb.event_id, []).append(fb)
         return fb
 
-    read_until(bootstrap, topics.results, decode, lambda _: expected_event_ids <= seen.keys(), timeout_s)
+    done = settled() if not expected_event_ids else (lambda _: expected_event_ids <= seen.keys())
+    read_until(bootstrap, topics.results, decode, done, timeout_s)
     return seen
 
 
@@ -207,15 +223,7 @@ def produced_per_partition(bootstrap: str, topics: Topics) -> dict[int, int]:
     def count(msg: Any) -> None:
         counts[msg.partition()] = max(counts[msg.partition()], msg.offset() + 1)
 
-    last = [-1.0, -1]
-
-    def quiet(items: list[Any]) -> bool:
-        total = sum(counts.values())
-        if total != last[1]:
-            last[:] = [time.monotonic(), total]
-        return total > 0 and time.monotonic() - last[0] > 2.0
-
-    read_until(bootstrap, topics.input, count, quiet, timeout_s=60)
+    read_until(bootstrap, topics.input, count, settled(), timeout_s=60)
     return counts
 
 

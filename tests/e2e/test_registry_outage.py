@@ -17,7 +17,7 @@ from consumer.devstack.sample_data import sample_events
 from consumer.devstack.schema_registry import SchemaRegistryStandIn
 
 from .conftest import Launch
-from .harness import Topics, read_feedback, read_until, wait_for
+from .harness import Topics, read_feedback, read_until, settled, wait_for
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -68,7 +68,7 @@ def test_registry_outage_holds_events_until_it_returns(
         )
         assert {fbs[-1].status for fbs in feedback.values()} == {"CREATED"}
         assert len(sim.products) == len({e.identifier for e in events})
-        dlq = read_until(kafka_broker.bootstrap, topics.dlq, lambda m: m, lambda got: False, timeout_s=3)
+        dlq = read_until(kafka_broker.bootstrap, topics.dlq, lambda m: m, settled())
         assert dlq == []
     finally:
         registry.stop()

@@ -157,7 +157,7 @@ def test_sigterm_under_load_exits_0_and_loses_nothing_in_flight(
     assert "unfinished" not in first.log_text()
     # Everything below the committed offsets has its feedback: nothing in flight was dropped.
     offsets = committed(kafka_broker.bootstrap, topics)
-    done_early = read_feedback(kafka_broker.bootstrap, topics, set(), timeout_s=5)
+    done_early = read_feedback(kafka_broker.bootstrap, topics, set())
     answered = {(fb.partition, fb.offset) for fbs in done_early.values() for fb in fbs}
     assert sum(max(o, 0) for o in offsets.values()) > 0
     for partition, offset in offsets.items():
