@@ -3,7 +3,8 @@
     python -m benchmarks.bench_service [--events 20000] [--backlog 200000]
 
 The simulator answers each collection request after 50 ms + 2 ms per product and refuses more
-than 4 concurrent requests with 429, like a SaaS PIM under fair use. In one run, side by side:
+than 4 concurrent requests with 429, like a SaaS PIM under fair use.
+The simulator runs in a process of its own, like a real PIM. Side by side:
 
 * ceiling: 4 requests x 100 products / (0.05 + 100 x 0.002) s = 1600 products/s;
 * hand-written: 4 threads, each PATCHing pre-mapped batches of 100 in a loop (no Kafka, no
@@ -36,7 +37,7 @@ from confluent_kafka import Consumer, Producer
 
 from consumer.catalog import Catalog
 from consumer.codec import make_codec
-from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator, load_sample_catalog
+from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, load_sample_catalog
 from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 from consumer.devstack.sample_data import sample_events
 from consumer.mapping import map_row
@@ -45,9 +46,47 @@ BASE_S, PER_PRODUCT_S, CONCURRENCY, BATCH = 0.05, 0.002, 4, 100
 CEILING = CONCURRENCY * BATCH / (BASE_S + BATCH * PER_PRODUCT_S)
 
 
-def hand_written(sim: AkeneoSimulator, payloads: list[dict[str, Any]]) -> float:
+class SimProcess:
+    """The simulator in a process of its own (as a real PIM would be: it must not share our GIL),
+    driven through its /_sim/ inspection API."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        args = [sys.executable, "-m", "consumer.devstack.akeneo_sim", "--port", str(self.port)]
+        args += ["--latency-base", str(BASE_S), "--latency-per-product", str(PER_PRODUCT_S)]
+        args += ["--max-concurrency", str(CONCURRENCY)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert self.proc.stdout is not None
+        banner = self.proc.stdout.readline().decode()
+        assert "listening" in banner, banner
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.credentials = DEFAULT_CREDENTIALS[0]
+
+    def settings_env(self) -> dict[str, str]:
+        c = self.credentials
+        return {
+            "AKENEO_HOST": self.base_url,
+            "AKENEO_CLIENT_ID": c.client_id,
+            "AKENEO_CLIENT_SECRET": c.secret,
+            "AKENEO_USERNAME": c.username,
+            "AKENEO_PASSWORD": c.password,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.base_url}/_sim/stats", timeout=10).json())
+
+    def clear(self) -> None:
+        requests.post(f"{self.base_url}/_sim/clear-products", timeout=10).raise_for_status()
+        requests.post(f"{self.base_url}/_sim/reset", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def hand_written(sim: SimProcess, payloads: list[dict[str, Any]]) -> float:
     """Products/s of 4 threads sending batches of 100 with plain requests."""
-    creds = DEFAULT_CREDENTIALS[0]
+    creds = sim.credentials
     token = requests.post(
         f"{sim.base_url}/api/oauth/v1/token",
         json={"grant_type": "password", "username": creds.username, "password": creds.password},
@@ -102,7 +141,7 @@ def produce(bootstrap: str, topic: str, count: int, seed: int) -> None:
 
 
 class ServiceRun:
-    def __init__(self, broker: TansuBroker, sim: AkeneoSimulator, tag: str, log: Path) -> None:
+    def __init__(self, broker: TansuBroker, sim: SimProcess, tag: str, log: Path) -> None:
         self.topic, self.results = f"bench-{tag}", f"bench-{tag}-feedback"
         create_topics(broker.bootstrap, {self.topic: 4, self.results: 4, f"bench-{tag}-dlq": 1})
         self.metrics_port = free_port()
@@ -179,15 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backlog", type=int, default=200000, help="events of the memory run (0: skip)")
     args = parser.parse_args(argv)
     catalog = Catalog.from_json(load_sample_catalog())
-    knobs = {"latency_base_s": BASE_S, "latency_per_product_s": PER_PRODUCT_S, "max_concurrency": CONCURRENCY}
     logdir = Path(tempfile.mkdtemp(prefix="bench-service-"))
-    with TansuBroker() as broker, AkeneoSimulator() as sim:
-        sim.set_knobs(**knobs)
+    sim = SimProcess()
+    with TansuBroker() as broker:
         events = list(sample_events(args.events, seed=1, invalid_every=0, prefix="H"))
         payloads = [p for p in (map_row(e.identifier, e.values, catalog).payload for e in events) if p]
         bare = hand_written(sim, payloads)
-        sim.clear_products()
-        sim.reset_stats()
+        sim.clear()
 
         run = ServiceRun(broker, sim, "throughput", logdir / "throughput.log")
         produce(broker.bootstrap, run.topic, args.events, seed=2)
@@ -203,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{rate / bare:.2f} of hand-written; {answered}/{args.events} answered; 429s: {too_many})"
         )
         if args.backlog:
-            sim.clear_products()
+            sim.clear()
             backlog = ServiceRun(broker, sim, "backlog", logdir / "backlog.log")
             produce(broker.bootstrap, backlog.topic, args.backlog, seed=3)
             backlog.start()
@@ -227,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                 + f"; min/max after warm-up {min(warm):.0f}/{max(warm):.0f}"
                 + f"; 429s: {sim.stats()['too_many_requests']}"
             )
+    sim.stop()
     print(f"(service logs in {logdir})")
     return 0
 

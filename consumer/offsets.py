@@ -67,6 +67,11 @@ class OffsetTracker:
             if part is not None:
                 part.committed = offset
 
+    def committed_offset(self, tp: TopicPartition) -> int | None:
+        """The offset last committed for ``tp`` by this tracker (None: nothing yet)."""
+        part = self._parts.get(tp)
+        return None if part is None else part.committed
+
     def open_in(self, tps: Collection[TopicPartition]) -> int:
         return sum(len(self._parts[tp].order) for tp in tps if tp in self._parts)
 

@@ -216,6 +216,7 @@ class AkeneoSimulator:
         match = self._api.router.match(method, segments)
         route = match.route.template if match.route else "unmatched"
         in_flight = self._traffic.enter()
+        entered = time.monotonic()
         try:
             knobs = self._knobs
             refusal = self._traffic.admit(knobs, in_flight)
@@ -235,9 +236,11 @@ class AkeneoSimulator:
                 query = dict(parse_qsl(raw_query, keep_blank_values=True))
                 response = self._dispatch(method, target, match, Request(method, match.params, query, headers,
                                                                           body, base))
+                # The latency knobs give Akeneo's answer time, its own processing included: only
+                # what our handling has not used up yet is slept.
                 delay = knobs.latency_base_s + knobs.latency_per_product_s * response.products
                 if delay:
-                    time.sleep(delay)
+                    time.sleep(max(0.0, delay - (time.monotonic() - entered)))
                 if fault is not None and fault.drop_after:
                     self._stats.event("dropped_after_handling")
                     return None

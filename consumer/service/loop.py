@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_INVALID, Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from consumer.batcher import Batch, Batcher
 from consumer.codec import ChangeEvent, DecodeError, RegistryError
@@ -116,11 +116,13 @@ class ConsumerLoop:
         busy = bool(self._dispatcher.batches()) or len(self._batcher) > 0
         room = self._s.max_buffered - self._tracker.open_events
         count = max(1, min(self._s.max_poll_records, room))
-        messages = self._consumer.consume(count, 0.01 if busy else 0.1)
+        # With batches in flight, wait on Akeneo's answers rather than on the broker, so a finished
+        # batch is followed by the next one at once (no idle request slot).
+        messages = self._consumer.consume(count, 0 if busy else 0.1)
         for message in messages:
             self._receive(message)
         self._release_held()
-        self._collect(0.0)
+        self._collect(0.01 if busy and not messages else 0.0)
         self._dispatch(flush=False)
         self._publisher.poll(0)
         self._maybe_commit()
@@ -316,22 +318,23 @@ class ConsumerLoop:
         self._metrics.paused_partitions.set(len(tps) if paused else 0)
 
     def _maybe_report_lag(self) -> None:
+        """Lag from what this client already knows: the high watermark of the last fetch response
+        and our own last commit (or read position). No broker round trip on the loop's thread."""
         now = time.monotonic()
         if now - self._last_lag < self._s.lag_interval_s or not self._assigned:
             return
         self._last_lag = now
-        tps = [TopicPartition(t, p) for t, p in self._assigned]
-        try:
-            positions = self._consumer.committed(tps, timeout=1.0)
-        except KafkaException:
-            return
-        for tp in positions:
+        for topic, partition in self._assigned:
+            tp = TopicPartition(topic, partition)
             try:
-                _, high = self._consumer.get_watermark_offsets(tp, timeout=1.0, cached=False)
+                _, high = self._consumer.get_watermark_offsets(tp, cached=True)
             except KafkaException:
                 continue
-            committed = tp.offset if tp.offset != OFFSET_INVALID and tp.offset >= 0 else 0
-            self._metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, high - committed))
+            done = self._tracker.committed_offset((topic, partition))
+            if done is None:
+                done = self._consumer.position([tp])[0].offset
+            if high >= 0 and done is not None and done >= 0:
+                self._metrics.consumer_lag.labels(topic, str(partition)).set(max(0, high - done))
 
     # --- rebalances ------------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
