@@ -49,5 +49,3 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # urllib3 logs full URLs at DEBUG; keep it quiet unless asked for.
-    logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLevelName(level)))
