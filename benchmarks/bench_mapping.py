@@ -10,6 +10,10 @@ of ``--repeat``):
 * ``naive``  the same JSON bytes -> stdlib ``json.loads`` -> a fresh Mapper per row (no column cache)
              -> stdlib ``json.dumps(ensure_ascii=False)``: the reference the ratios are given against.
 
+Lines are held per request of BATCH_LIMIT (100), as the service's Akeneo client holds them, then
+dropped; not gathered for the whole run (20,000 lines, 58 MB), whose fresh memory alone cost about
+3 µs a row in page faults on this machine.
+
 Rows use the sample icecat catalog and mix text, localized and scoped text, selects, numbers,
 booleans, dates, metrics, prices and reserved columns, about 1.5 KB each, every row distinct.
 """
@@ -33,6 +37,7 @@ from consumer.mapping import Mapper, MappingOptions
 
 TOPIC = "product-changes"
 COLUMNS = 30
+BATCH_LIMIT = 100  # lines per Akeneo request, the service's default
 _WORDS = ("compact", "camera", "sensor", "zoom", "optical", "digital", "premium", "kit", "lens", "travel",
           "studio", "wireless", "battery", "pro", "ultra", "bright", "silent", "rugged", "classic", "smart")
 
@@ -95,27 +100,32 @@ def _cpu_seconds(run: Callable[[], int], repeat: int) -> tuple[float, int]:
 
 
 def codec_path(codec: Codec, messages: list[bytes], mapper: Mapper) -> Callable[[], int]:
-    """The service's way: the configured codec, the snapshot's cached Mapper, orjson lines."""
+    """The service's way: the configured codec, the snapshot's cached Mapper, one orjson NDJSON line
+    per row, lines held per request (BATCH_LIMIT of them, as the Akeneo client holds them) and dropped."""
 
     def run() -> int:
-        out = bytearray()
+        sent, lines = 0, []
         for value in messages:
             event = codec.decode_change(value, TOPIC)
             result = mapper.map(event.identifier, event.values)
-            out += orjson.dumps(result.payload if result.ok else result.errors) + b"\n"
-        return out.count(b"\n")
+            lines.append(orjson.dumps(result.payload if result.payload is not None else result.errors))
+            if len(lines) == BATCH_LIMIT:
+                sent, lines = sent + len(lines), []
+        return sent + len(lines)
 
     return run
 
 
 def naive_path(messages: list[bytes], catalog: Catalog, options: MappingOptions) -> Callable[[], int]:
     def run() -> int:
-        out: list[str] = []
+        sent, lines = 0, []
         for value in messages:
             event = json.loads(value)
             result = Mapper(catalog, options).map(event["identifier"], event["values"])  # nothing cached
-            out.append(json.dumps(result.payload if result.ok else result.errors, ensure_ascii=False) + "\n")
-        return len(out)
+            lines.append(json.dumps(result.payload if result.ok else result.errors, ensure_ascii=False))
+            if len(lines) == BATCH_LIMIT:
+                sent, lines = sent + len(lines), []
+        return sent + len(lines)
 
     return run
 

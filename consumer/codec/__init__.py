@@ -10,11 +10,8 @@ Knows nothing of Kafka clients: it sees bytes, topic names and keys only.
 
 from __future__ import annotations
 
-from confluent_kafka.schema_registry import SchemaRegistryClient
-
 from consumer.codec.avro_codec import AvroCodec
 from consumer.codec.base import Codec
-from consumer.codec.confluent_codec import ConfluentAvroCodec
 from consumer.codec.errors import DecodeError, EncodeError, RegistryError
 from consumer.codec.events import (
     DELETE,
@@ -27,7 +24,6 @@ from consumer.codec.events import (
     Values,
 )
 from consumer.codec.json_codec import JsonCodec
-from consumer.codec.registry import Registry
 from consumer.errors import ConfigError
 
 __all__ = [
@@ -62,6 +58,13 @@ def make_codec(
     if event_format == "confluent-avro":
         if not schema_registry_url:
             raise ConfigError("SCHEMA_REGISTRY_URL is required when EVENT_FORMAT is confluent-avro")
+        # Imported here: confluent-kafka's registry client costs about 200 ms to import, which only
+        # a registry user should pay (every `map` run would otherwise).
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        from consumer.codec.confluent_codec import ConfluentAvroCodec
+        from consumer.codec.registry import Registry
+
         try:
             client = SchemaRegistryClient({"url": schema_registry_url})
         except Exception:  # its message may quote the URL, credentials included

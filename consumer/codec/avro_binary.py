@@ -60,40 +60,57 @@ def read_enum(buf: bytes, pos: int, symbols: tuple[str, ...], field: str) -> tup
     return symbols[index], pos
 
 
+# Byte -> the length it encodes as a one-byte zig-zag varint (0..63), or -1 when it is not one:
+# one tuple lookup instead of two tests; almost every length in a row is one byte.
+SHORT_LENGTH = tuple((b >> 1) if b < 0x80 and not b & 1 else -1 for b in range(256))
+
+
 def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
-    """A map of string to null-or-string; one-byte lengths (under 64 bytes) are decoded inline."""
+    """A map of string to null-or-string: the hot loop of every Avro event, kept flat.
+
+    A length running past the end is not checked here: the slice comes out short, the position
+    lands past the end, and the next read (or the caller's end-of-record check) fails, i.e.
+    "truncated". Positions only move forward, so no input can loop.
+    """
     values: Values = {}
-    size = len(buf)
+    short = SHORT_LENGTH
+    end = 0
     try:
         while True:
-            count, pos = read_long(buf, pos)
+            count = short[buf[pos]]  # up to 63 columns: one byte
+            if count >= 0:
+                pos += 1
+            else:
+                count, pos = read_long(buf, pos)
             if count == 0:
                 return values, pos
             if count < 0:  # a block that also gives its byte size, which we do not need
                 count = -count
                 _, pos = read_long(buf, pos)
             for _ in range(count):
-                b = buf[pos]
-                if b < 0x80 and not b & 1:
+                n = short[buf[pos]]
+                if n >= 0:
                     pos += 1
-                    end = pos + (b >> 1)
                 else:
                     n, pos = read_long(buf, pos)
-                    end = pos + n if n >= 0 else -1
-                if end > size or end < 0:
-                    raise DecodeError("bad or truncated column name in values")
+                    if n < 0:
+                        raise DecodeError("negative length of a column name in values")
+                end = pos + n
                 key = buf[pos:end].decode()
                 branch = buf[end]
                 if branch == 2:  # string
                     b = buf[end + 1]
-                    if b < 0x80 and not b & 1:
+                    n = short[b]
+                    if n >= 0:
                         pos = end + 2
-                        end = pos + (b >> 1)
+                    elif b & 0x81 == 0x80 and buf[end + 2] < 0x80:  # two bytes, 64..8191: long text
+                        n = ((b & 0x7F) | (buf[end + 2] << 7)) >> 1
+                        pos = end + 3
                     else:
                         n, pos = read_long(buf, end + 1)
-                        end = pos + n if n >= 0 else -1
-                    if end > size or end < 0:
-                        raise DecodeError(f"bad or truncated value in values.{key}")
+                        if n < 0:
+                            raise DecodeError(f"negative length of values.{key}")
+                    end = pos + n
                     values[key] = buf[pos:end].decode()
                     pos = end
                 elif branch == 0:  # null
@@ -104,6 +121,8 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
     except IndexError:
         raise DecodeError("truncated Avro data in values") from None
     except UnicodeDecodeError:
+        if end > len(buf):  # cut inside a character
+            raise DecodeError("truncated Avro data in values") from None
         raise DecodeError("values hold text that is not valid UTF-8") from None
 
 

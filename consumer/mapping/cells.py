@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from consumer.catalog.model import AttributeInfo, Catalog
-from consumer.mapping.numbers import PLAIN, NumberRule
+from consumer.mapping.numbers import NumberRule
 from consumer.mapping.problems import Blank, Invalid
 from consumer.mapping.units import UnitResolver
 
@@ -33,25 +33,26 @@ _AMOUNT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _AMOUNT_FIRST = re.compile(rf"({_AMOUNT})\s*(\S.*?)?")
 _CURRENCY_FIRST = re.compile(rf"([A-Za-z]{{3}})\s*({_AMOUNT})")
 _BARE_AMOUNT = re.compile(_AMOUNT)
-# The usual spellings, "740.00 EUR" and "3000.00 MMT", in one regex call each.
-_PLAIN_PRICE = re.compile(rf"({PLAIN}) ([A-Z]{{3}})")
-_PLAIN_METRIC = re.compile(rf"({PLAIN}) (\S.*)")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*")
 _PHP_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "u": 0}
 LINK_TYPES = ("product", "product_model")
 
 
-def split_list(cell: str, separator: str) -> list[str]:
+def code_list(separator: str) -> Callable[[str], list[str]]:
     """Items of a multi-value cell: trimmed, blanks dropped, duplicates dropped, order kept."""
-    items = [item.strip() for item in cell.split(separator)]
-    if "" in items:
-        items = [item for item in items if item]
-        if not items:
-            raise Blank
-    if len(items) > 1 and len(set(items)) < len(items):
-        items = list(dict.fromkeys(items))
-    return items
+
+    def split(cell: str) -> list[str]:
+        items = list(map(str.strip, cell.split(separator)))
+        if "" in items:
+            items = [item for item in items if item]
+            if not items:
+                raise Blank
+        if len(items) > 1 and len(set(items)) < len(items):
+            items = list(dict.fromkeys(items))
+        return items
+
+    return split
 
 
 def memoized(convert: Converter, size: int = 2048) -> Converter:
@@ -78,6 +79,9 @@ def stripped(cell: str) -> str:
 
 
 def boolean(cell: str) -> bool:
+    value = BOOLEANS.get(cell)  # the usual spellings, as they are
+    if value is not None:
+        return value
     value = BOOLEANS.get(stripped(cell).lower())
     if value is None:
         raise Invalid(f'"{cell}" is not a boolean (true/false, 1/0, yes/no)')
@@ -100,17 +104,29 @@ def _php_regex(pattern: str) -> re.Pattern[str] | None:
         return None  # a PCRE-only construct: leave the judgement to Akeneo
 
 
-def text(attribute: AttributeInfo, limit: int) -> Converter:
+def _text_rule(attribute: AttributeInfo, limit: int) -> tuple[int, Callable[[str], object] | None]:
+    """(longest cell allowed, the validation rule's test or None)."""
     maximum = min(attribute.max_characters or limit, limit)
     rule = attribute.validation_rule
-    check: Callable[[str], object] | None = None
     if rule == "email":
-        check = _EMAIL.fullmatch
-    elif rule == "url":
-        check = _URL.fullmatch
-    elif rule == "regexp" and attribute.validation_regexp:
+        return maximum, _EMAIL.fullmatch
+    if rule == "url":
+        return maximum, _URL.fullmatch
+    if rule == "regexp" and attribute.validation_regexp:
         compiled = _php_regex(attribute.validation_regexp)
-        check = compiled.search if compiled is not None else None
+        return maximum, compiled.search if compiled is not None else None
+    return maximum, None
+
+
+def verbatim_limit(attribute: AttributeInfo, limit: int) -> int:
+    """The longest cell of this text attribute that is its own data (no rule to test), or -1."""
+    maximum, check = _text_rule(attribute, limit)
+    return maximum if check is None else -1
+
+
+def text(attribute: AttributeInfo, limit: int) -> Converter:
+    maximum, check = _text_rule(attribute, limit)
+    rule = attribute.validation_rule
 
     def convert(cell: str) -> str:
         if len(cell) > maximum:
@@ -166,19 +182,16 @@ def simple_select(attribute: AttributeInfo) -> Converter:
 
 def multi_select(attribute: AttributeInfo, separator: str) -> Converter:
     options = attribute.options or {}
+    split = code_list(separator)
 
     def convert(cell: str) -> list[str]:
-        items = split_list(cell, separator)
+        items = split(cell)
         found = [options.get(item.casefold()) for item in items]
         if None in found:
             raise _not_options(attribute, items, found)
         return items if found == items else list(dict.fromkeys(found))  # type: ignore[arg-type]
 
     return convert
-
-
-def code_list(separator: str) -> Converter:
-    return lambda cell: split_list(cell, separator)
 
 
 def number(attribute: AttributeInfo) -> Converter:
@@ -205,20 +218,31 @@ def _price_parts(item: str) -> tuple[str, str] | None:
 def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str) -> Converter:
     """``740.00 EUR`` (or ``EUR 740.00``, ``740EUR``), several joined by the separator."""
     rule = NumberRule(attribute)
-    amount, plain_ok = rule.text, rule.plain_ok
+    amount, within = rule.text, rule.within
     enabled = catalog.enabled_currencies
+    split = code_list(separator)
+    # The usual cell, one or two prices "740.00 EUR<###>799.20 USD" with amounts passing the sign
+    # and decimal rules, in one regex call.
+    price = rf"({rule.plain}) ([A-Z]{{3}})"
+    usual = re.compile(rf"{price}(?:{re.escape(separator)}{price})?").fullmatch
 
     def one(item: str) -> dict[str, str]:
-        match = _PLAIN_PRICE.fullmatch(item)
-        if match is not None and match[2] in enabled and plain_ok(match[1]):
-            return {"amount": match[1], "currency": match[2]}
         parts = _price_parts(item)
         if parts is None:
             raise Invalid(f'"{item}" is not a price such as "740.00 EUR"')
         return {"amount": amount(parts[0]), "currency": _currency(catalog, parts[1])}
 
     def convert(cell: str) -> list[dict[str, str]]:
-        prices = [one(item) for item in split_list(cell, separator)]
+        match = usual(cell)
+        if match is not None:
+            first, currency, second, other = match.groups()
+            if currency in enabled and (within is None or within(first)):
+                if second is None:
+                    return [{"amount": first, "currency": currency}]
+                if other in enabled and other != currency and (within is None or within(second)):
+                    return [{"amount": first, "currency": currency}, {"amount": second, "currency": other}]
+        # Anything else: more prices, trimmed items, other spellings, blanks, repeats, and refusals.
+        prices = [one(item) for item in split(cell)]
         if len(prices) > 1 and len({p["currency"] for p in prices}) < len(prices):
             currencies = [p["currency"] for p in prices]
             twice = next(c for c in currencies if currencies.count(c) > 1)
@@ -231,7 +255,8 @@ def price_collection(attribute: AttributeInfo, catalog: Catalog, separator: str)
 def price_in(attribute: AttributeInfo, catalog: Catalog, currency: str) -> Converter:
     """A ``code@CUR`` column: the cell is the amount, or the amount with that same currency."""
     checked = _currency(catalog, currency.strip())
-    amount = NumberRule(attribute).text
+    rule = NumberRule(attribute)
+    amount, fine = rule.text, rule.fine
 
     def same_currency(value: str) -> str:
         parts = _price_parts(value)
@@ -245,6 +270,8 @@ def price_in(attribute: AttributeInfo, catalog: Catalog, currency: str) -> Conve
         return parts[0]
 
     def convert(cell: str) -> list[dict[str, str]]:
+        if fine(cell):
+            return [{"amount": cell, "currency": checked}]
         value = stripped(cell)
         if _BARE_AMOUNT.fullmatch(value) is None:  # "740.00 EUR": the column's currency repeated
             value = same_currency(value)
@@ -257,13 +284,19 @@ def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
     """``3000.00 MMT`` (unit as Akeneo code, symbol or UN/CEFACT code); a bare number takes the
     attribute's default unit."""
     rule = NumberRule(attribute)
-    amount, plain_ok = rule.text, rule.plain_ok
+    amount, within = rule.text, rule.within
     default = attribute.default_metric_unit if attribute.default_metric_unit in resolver.units else None
+    exact = resolver.exact
+    # The usual "3000.00 MMT", amount passing the sign and decimal rules: one regex call, one lookup.
+    plain_metric = re.compile(rf"({rule.plain}) (\S.*)").fullmatch
 
     def convert(cell: str) -> dict[str, str]:
-        match = _PLAIN_METRIC.fullmatch(cell)
-        if match is not None and plain_ok(match[1]):
-            return {"amount": match[1], "unit": resolver.resolve(match[2])}
+        match = plain_metric(cell)
+        if match is not None:
+            number, token = match.groups()
+            unit = exact.get(token)
+            if unit and (within is None or within(number)):
+                return {"amount": number, "unit": unit}
         value = stripped(cell)
         match = _AMOUNT_FIRST.fullmatch(value)
         if match is None:
@@ -283,9 +316,12 @@ def metric(attribute: AttributeInfo, resolver: UnitResolver) -> Converter:
 def metric_in(attribute: AttributeInfo, resolver: UnitResolver, token: str) -> Converter:
     """A ``code@UNIT`` column: the cell is the amount, or the amount with a unit naming that same unit."""
     unit = resolver.resolve(token)
-    amount = NumberRule(attribute).text
+    rule = NumberRule(attribute)
+    amount, fine = rule.text, rule.fine
 
     def convert(cell: str) -> dict[str, str]:
+        if fine(cell):
+            return {"amount": cell, "unit": unit}
         value = stripped(cell)
         match = _AMOUNT_FIRST.fullmatch(value)
         if match is None:

@@ -48,6 +48,7 @@ class ColumnPlan:
     null_data: Any = None  # what an explicit null sends
     error: Invalid | None = None
     shared: bool = False  # another column writes the same key: rows must be checked for conflicts
+    verbatim: int = -1  # a cell of at most this many characters is its own data (plain text): no call
 
     def invalid(self, reason: Invalid) -> ColumnPlan:
         self.kind, self.error, self.convert = Kind.INVALID, reason, None
@@ -158,6 +159,7 @@ def _code(attribute: AttributeInfo, ctx: Context) -> cells.Converter:
     return cells.stripped
 
 
+TEXT_LIMITS = {"pim_catalog_text": cells.TEXT_LIMIT, "pim_catalog_textarea": cells.TEXTAREA_LIMIT}
 FACTORIES: dict[str, Factory] = {
     "pim_catalog_text": lambda a, ctx: cells.text(a, cells.TEXT_LIMIT),
     "pim_catalog_textarea": lambda a, ctx: cells.text(a, cells.TEXTAREA_LIMIT),
@@ -246,6 +248,8 @@ def plan_column(column: str, ctx: Context) -> ColumnPlan:
             plan.convert = _suffixed(attribute, ctx, suffix)
         elif attribute.type in FACTORIES:
             plan.convert = FACTORIES[attribute.type](attribute, ctx)
+            if attribute.type in TEXT_LIMITS:
+                plan.verbatim = cells.verbatim_limit(attribute, TEXT_LIMITS[attribute.type])
         else:
             raise Invalid(f'attribute type "{attribute.type}" is not supported')
     except Invalid as reason:

@@ -58,8 +58,11 @@ class MapResult(NamedTuple):
         return self.payload is not None
 
 
-# (convert, attribute, locale, scope, plan): a tuple, as indexing one is the cheapest lookup there is.
-_Simple = tuple[Any, Any, Any, Any, ColumnPlan]
+_ok = tuple.__new__
+_NO_ERRORS: list[Problem] = MapResult._field_defaults["errors"]  # the very default a MapResult gets
+
+# (verbatim, convert, attribute, locale, scope, plan): a tuple, unpacked at once in the hot loop.
+_Simple = tuple[int, Any, Any, Any, Any, ColumnPlan]
 
 
 class Mapper:
@@ -100,7 +103,8 @@ class Mapper:
                     self._plans[column] = plan
                     self._built += 1
                     if (plan.kind is _VALUE or plan.kind is _PRICE) and not plan.shared:
-                        self._simple[column] = (plan.convert, plan.attribute, plan.locale, plan.scope, plan)
+                        self._simple[column] = (
+                            plan.verbatim, plan.convert, plan.attribute, plan.locale, plan.scope, plan)
         return plan
 
     def map(self, identifier: str, values: Mapping[str, str | None]) -> MapResult:
@@ -135,25 +139,28 @@ class Mapper:
         out: dict[str, list[dict[str, Any]]] = {}
         prices: dict[tuple[Any, ...], list[dict[str, str]]] | None = None
         written: dict[Any, str] | None = None
-        plans, simple = self._plans, self._simple
+        plans, simple_spec, values_of = self._plans, self._simple.get, out.get
         for column, cell in values.items():
-            spec = simple.get(column)
+            spec = simple_spec(column)
             if spec is not None and type(cell) is str:
                 if not cell:
                     continue
-                try:
-                    data = spec[0](cell)
-                except Blank:
-                    continue
-                except Invalid as reason:
-                    self._reject(spec[4], reason, errors, unknown)
-                    continue
-                item = {"locale": spec[2], "scope": spec[3], "data": data}
-                items = out.get(spec[1])
-                if items is None:
-                    out[spec[1]] = [item]
+                verbatim, convert, attribute, locale, scope, column_plan = spec
+                if len(cell) <= verbatim:
+                    data = cell
                 else:
-                    items.append(item)
+                    try:
+                        data = convert(cell)
+                    except Blank:
+                        continue
+                    except Invalid as reason:
+                        self._reject(column_plan, reason, errors, unknown)
+                        continue
+                items = values_of(attribute)
+                if items is None:
+                    out[attribute] = [{"locale": locale, "scope": scope, "data": data}]
+                else:
+                    items.append({"locale": locale, "scope": scope, "data": data})
                 continue
             if cell == "":
                 continue
@@ -218,7 +225,7 @@ class Mapper:
             for (code, locale, scope), amounts in prices.items():
                 out.setdefault(code, []).append({"locale": locale, "scope": scope, "data": amounts or None})
         product["values"] = out
-        return MapResult(identifier, product)
+        return _ok(MapResult, (identifier, product, _NO_ERRORS, ()))  # = MapResult(identifier, product)
 
     @staticmethod
     def _problem(plan: ColumnPlan, message: str) -> Problem:

@@ -7,6 +7,7 @@ numbers of attributes without decimals as ints, so nothing is rounded on the way
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from consumer.catalog.model import AttributeInfo
@@ -14,11 +15,11 @@ from consumer.mapping.problems import Blank, Invalid
 
 # ASCII digits only: \d would also take other scripts' digits, which Akeneo does not read as numbers.
 PLAIN = r"-?[0-9]+(?:\.[0-9]+)?"  # the common spelling, checked without building a Decimal
-_PLAIN = re.compile(PLAIN)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # Exponents beyond this would expand to absurdly long digit strings; Akeneo stores far less.
 _MAX_MAGNITUDE = 40
 _INT64 = 2**63
+_INT64_DIGITS = 18  # a plain whole number of at most this many digits fits in 64 bits
 
 
 def _format(number: Decimal) -> str:
@@ -27,9 +28,14 @@ def _format(number: Decimal) -> str:
 
 
 class NumberRule:
-    """Parses and checks one attribute's numbers: decimals, sign, minimum and maximum."""
+    """Parses and checks one attribute's numbers: decimals, sign, minimum and maximum.
 
-    __slots__ = ("_decimals", "_max", "_min", "_negative", "_unbounded")
+    The hot path never builds a Decimal: ``plain`` is the plain spelling of exactly the numbers
+    that pass the sign and decimal rules (a regex match is the whole check), and ``within`` tests
+    the bounds in floats. Anything else goes through ``decimal()``, which gives the reasons.
+    """
+
+    __slots__ = ("_decimals", "_high", "_low", "_max", "_min", "_negative", "_plain", "plain", "within")
 
     def __init__(self, attribute: AttributeInfo) -> None:
         # As Akeneo's constraint guessers read the flags: decimals need an explicit true
@@ -39,16 +45,27 @@ class NumberRule:
         self._negative = attribute.negative_allowed is not False
         self._min = attribute.number_min
         self._max = attribute.number_max
-        self._unbounded = self._min is None and self._max is None
+        self._low = float(self._min) if self._min is not None else None
+        self._high = float(self._max) if self._max is not None else None
+        # A regex (without groups) of the plain numbers that pass the sign and decimal rules.
+        digits = r"[0-9]+(?:\.[0-9]+)?" if self._decimals else "[0-9]+"
+        self.plain = ("-?" if self._negative else "") + digits
+        self._plain = re.compile(self.plain).fullmatch
+        # For text matching ``plain``: None when there are no bounds, else True only when the
+        # value is certainly within them (False: ask decimal()).
+        unbounded = self._min is None and self._max is None
+        self.within: Callable[[str], bool] | None = None if unbounded else self._within
 
-    def plain_ok(self, plain: str) -> bool:
-        """For text already known to be plain notation: True when it passes every rule without
-        building a Decimal (the common case, and the hot path)."""
-        return (self._unbounded and (self._negative or plain[0] != "-")
-                and (self._decimals or "." not in plain))
+    def _within(self, plain: str) -> bool:
+        """Bounds compared in floats. Sound because rounding to the nearest double is monotonic
+        (``float`` of a string or a Decimal is correctly rounded): a double strictly above the
+        bound's double means a value strictly above the bound. Equal doubles go to decimal()."""
+        x, low, high = float(plain), self._low, self._high
+        return (low is None or x > low) and (high is None or x < high)
 
-    def _plain_and_fine(self, text: str) -> bool:
-        return _PLAIN.fullmatch(text) is not None and self.plain_ok(text)
+    def fine(self, text: str) -> bool:
+        """True when ``text`` is a plain number that passes every rule (no Decimal built)."""
+        return self._plain(text) is not None and (self.within is None or self.within(text))
 
     def decimal(self, text: str) -> Decimal:
         """The checked value of ``text``; raises Invalid with the reason."""
@@ -75,13 +92,20 @@ class NumberRule:
 
     def text(self, text: str) -> str:
         """The value as a plain decimal string, as given where it already is one."""
-        if self._plain_and_fine(text):
+        if self.fine(text):
             return text
         return _format(self.decimal(text))
 
     def number(self, text: str) -> int | str:
         """For number attributes: an int when decimals are not allowed, else a decimal string."""
-        if self._decimals:
-            return self.text(text)
-        value = int(text) if self._plain_and_fine(text) else int(self.decimal(text))
+        if self._plain(text) is not None and (self.within is None or self.within(text)):
+            if self._decimals:
+                return text
+            if len(text) <= _INT64_DIGITS:
+                return int(text)
+            value = int(text)
+        elif self._decimals:
+            return _format(self.decimal(text))
+        else:
+            value = int(self.decimal(text))
         return value if -_INT64 < value < _INT64 else str(value)  # JSON encoders stop at 64 bits

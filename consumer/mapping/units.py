@@ -60,15 +60,16 @@ class UnitResolver:
         # One table per case rule: a token takes the unit of the first kind (code, UN/CEFACT, symbol)
         # that knows it; ambiguity within that kind stays ambiguous.
         kinds = (codes, unece, symbols)
-        self._exact = _first_kind_wins([_index(kind) for kind in kinds])
+        # Token as written -> unit code, or "" when ambiguous: converters look here first.
+        self.exact: Mapping[str, str] = _first_kind_wins([_index(kind) for kind in kinds])
         self._folded = _first_kind_wins([_index((t.casefold(), u) for t, u in kind) for kind in kinds])
 
     def resolve(self, token: str) -> str:
         """The Akeneo unit code ``token`` names; raises Invalid when none or several."""
-        unit = self._exact.get(token)
+        unit = self.exact.get(token)
         if unit is None:
             token = token.strip()
-            unit = self._exact.get(token)
+            unit = self.exact.get(token)
             if unit is None:
                 unit = self._folded.get(token.casefold())
         if unit == _AMBIGUOUS:

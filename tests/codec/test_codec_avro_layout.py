@@ -116,8 +116,22 @@ def test_blocks_with_byte_sizes_are_read() -> None:
         (b"\x02e\x0a\x00\x06sk\xff\x00", "UTF-8"),
         (b"\x02e" + b"\xff" * 11, "more than 10 bytes"),
         (b"\x02e\x0a\x00\x00\x00", "identifier must not be empty"),
+        (b"\x0aab", "truncated Avro data in event_id"),
+        (b"\x02e\x0a\x00\x0asku", "truncated Avro data in identifier"),
+        (b"\x02\xff\x0a\x00\x06sku\x00", "event_id is not valid UTF-8"),
+        (b"\x02e\x0a\x00\x06sku\x02\x02a\x02\x04\xc3", "truncated"),  # cut inside a character
+        (b"\x02e\x0a\x00\x06sku\x02\x02a\x02\x02\xff\x00", "not valid UTF-8"),
     ],
 )
 def test_malformed_bodies_say_what_is_wrong(data: bytes, reason: str) -> None:
     with pytest.raises(DecodeError, match=reason):
         decode_change(data)
+
+
+def test_a_field_cut_short_is_not_reported_as_the_events_id() -> None:
+    with pytest.raises(DecodeError) as cut_id:
+        decode_change(b"\x0aab")  # event_id of 5 bytes, 2 left
+    assert (cut_id.value.event_id, cut_id.value.identifier) == (None, None)
+    with pytest.raises(DecodeError) as cut_sku:
+        decode_change(b"\x02e\x0a\x00\x0asku")
+    assert (cut_sku.value.event_id, cut_sku.value.identifier) == ("e", None)

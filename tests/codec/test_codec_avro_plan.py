@@ -114,6 +114,34 @@ def test_compiled_reader_agrees_with_avro_resolution(writer: dict[str, Any], fli
         assert read is None or read == _outcome(reference, bytes(damaged))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    symbols=st.permutations(["UPSERT", "DELETE", "ARCHIVE", "MERGE"]).flatmap(
+        lambda p: st.integers(2, 4).map(lambda n: p[:n])
+    ).filter(lambda s: "UPSERT" in s or "DELETE" in s),
+    flip=st.integers(1, 255),
+    damage=st.integers(0, 2**16),
+)
+def test_our_field_order_with_other_enum_symbols_reads_as_avro_resolution(
+    symbols: list[str], flip: int, damage: int
+) -> None:
+    """A writer with exactly our fields in our order (read straight through) but its own symbols."""
+    operation = {"type": "enum", "name": "Operation", "symbols": symbols}
+    writer = {**OURS, "fields": [*OURS["fields"][:2], {"name": "operation", "type": operation},
+                                 *OURS["fields"][3:]]}
+    parsed = fastavro.parse_schema(writer)
+    direct = compile_change_reader(parsed)
+    assert direct is not None
+    reference = _resolved_by_fastavro(fastavro.parse_schema(plain_millis(writer)))
+    for record in generate_many(parsed, 5):
+        body = _encode(parsed, record)
+        assert _outcome(direct, body) == _outcome(reference, body)
+        damaged = bytearray(body)
+        damaged[damage % len(damaged)] ^= flip
+        read = _outcome(direct, bytes(damaged))
+        assert read is None or read == _outcome(reference, bytes(damaged))
+
+
 def test_recursive_types_are_skipped() -> None:
     next_node = {"name": "next", "type": ["null", "Node"]}
     node = {"type": "record", "name": "Node", "fields": [{"name": "label", "type": "string"}, next_node]}
