@@ -1,10 +1,12 @@
-"""Fixtures shared by the whole suite: one real Kafka-protocol broker (Tansu) per test session."""
+"""Fixtures shared by the whole suite: one real Kafka-protocol broker (Tansu) per test session,
+and fresh topics per test."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from e2e.harness import Topics
 
 from consumer.devstack.kafka_broker import TansuBroker
 
@@ -13,3 +15,11 @@ from consumer.devstack.kafka_broker import TansuBroker
 def kafka_broker() -> Iterator[TansuBroker]:
     with TansuBroker() as broker:
         yield broker
+
+
+@pytest.fixture
+def topics(kafka_broker: TansuBroker) -> Topics:
+    """Input, results and DLQ topics and a consumer group of its own for one test."""
+    fresh = Topics.fresh()
+    fresh.create(kafka_broker.bootstrap)
+    return fresh

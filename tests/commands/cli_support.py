@@ -12,27 +12,10 @@ from pathlib import Path
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
-from e2e.harness import Topics
 
 from consumer.devstack.akeneo_sim import AkeneoSimulator
-from consumer.devstack.kafka_broker import TansuBroker
 
 _SETTING_PREFIXES = ("KAFKA_", "AKENEO_", "EVENT_FORMAT", "SCHEMA_REGISTRY_URL", "VALUE_SEPARATOR", "DRY_RUN")
-
-
-def kafka_env(
-    broker: TansuBroker, topics: Topics, event_format: str = "json", **extra: str
-) -> dict[str, str]:
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-        "KAFKA_GROUP_ID": topics.group,
-        "KAFKA_TOPIC": topics.input,
-        "KAFKA_RESULTS_TOPIC": topics.results,
-        "KAFKA_DLQ_TOPIC": topics.dlq,
-        "EVENT_FORMAT": event_format,
-    }
-    env.update(extra)
-    return env
 
 
 def akeneo_env(sim: AkeneoSimulator, **extra: str) -> dict[str, str]:
@@ -81,10 +64,3 @@ def topic_names(bootstrap: str) -> set[str]:
 def akeneo_sim() -> Iterator[AkeneoSimulator]:
     with AkeneoSimulator() as sim:
         yield sim
-
-
-@pytest.fixture
-def topics(kafka_broker: TansuBroker) -> Topics:
-    fresh = Topics.fresh()
-    fresh.create(kafka_broker.bootstrap)
-    return fresh

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from e2e.harness import Topics
+from e2e.harness import Topics, kafka_env
 
 from consumer.catalog import Catalog
 from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator, load_sample_catalog
@@ -12,10 +12,9 @@ from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 from consumer.devstack.schema_registry import SchemaRegistryStandIn
 
 from . import cli_support
-from .cli_support import akeneo_env, kafka_env, run_cli, topic_names
+from .cli_support import akeneo_env, run_cli, topic_names
 
 akeneo_sim = cli_support.akeneo_sim
-topics = cli_support.topics
 CREDS = DEFAULT_CREDENTIALS[0]
 
 

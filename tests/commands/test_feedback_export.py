@@ -7,16 +7,15 @@ import threading
 from pathlib import Path
 
 from confluent_kafka import Producer
-from e2e.harness import ServiceProcess, Topics, read_feedback, service_env
+from e2e.harness import ServiceProcess, Topics, kafka_env, read_feedback, service_env
 
 from consumer.codec import ErrorDetail, FeedbackEvent, make_codec
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker, create_topics
 
 from . import cli_support
-from .cli_support import kafka_env, run_cli
+from .cli_support import run_cli
 
-topics = cli_support.topics
 akeneo_sim = cli_support.akeneo_sim
 
 

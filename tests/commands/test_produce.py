@@ -12,17 +12,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from e2e.harness import Topics
+from e2e.harness import Topics, kafka_env
 
 from consumer.codec import ChangeEvent, make_codec
 from consumer.devstack.kafka_broker import TansuBroker, free_port
 from consumer.devstack.schema_registry import SchemaRegistryStandIn
 from consumer.event_files import Defaults, EventFileError, open_events, sniff_delimiter
 
-from . import cli_support
-from .cli_support import kafka_env, read_messages, run_cli
-
-topics = cli_support.topics
+from .cli_support import read_messages, run_cli
 
 
 def now_ms() -> int:

@@ -22,13 +22,6 @@ def sim() -> Iterator[AkeneoSimulator]:
 
 
 @pytest.fixture
-def topics(kafka_broker: TansuBroker) -> Topics:
-    fresh = Topics.fresh()
-    fresh.create(kafka_broker.bootstrap)
-    return fresh
-
-
-@pytest.fixture
 def launch(
     kafka_broker: TansuBroker, sim: AkeneoSimulator, topics: Topics, tmp_path: Path
 ) -> Iterator[Launch]:

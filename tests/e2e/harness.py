@@ -43,6 +43,21 @@ class Topics:
         create_topics(bootstrap, {self.input: self.partitions, self.results: self.partitions, self.dlq: 1})
 
 
+def kafka_env(
+    broker: TansuBroker, topics: Topics, event_format: str = "json", **extra: str
+) -> dict[str, str]:
+    """The service's Kafka settings for these topics."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "KAFKA_GROUP_ID": topics.group,
+        "KAFKA_TOPIC": topics.input,
+        "KAFKA_RESULTS_TOPIC": topics.results,
+        "KAFKA_DLQ_TOPIC": topics.dlq,
+        "EVENT_FORMAT": event_format,
+        **extra,
+    }
+
+
 def service_env(
     broker: TansuBroker,
     sim: AkeneoSimulator,
@@ -50,20 +65,14 @@ def service_env(
     event_format: str = "json",
     **extra: str,
 ) -> dict[str, str]:
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-        "KAFKA_GROUP_ID": topics.group,
-        "KAFKA_TOPIC": topics.input,
-        "KAFKA_RESULTS_TOPIC": topics.results,
-        "KAFKA_DLQ_TOPIC": topics.dlq,
-        "EVENT_FORMAT": event_format,
+    return {
+        **kafka_env(broker, topics, event_format),
         **sim.settings_env(),
         "METRICS_PORT": str(free_port()),
         "BATCH_LINGER_MS": "50",
         **FAST_GROUP,
+        **extra,
     }
-    env.update(extra)
-    return env
 
 
 @dataclass
