@@ -89,6 +89,10 @@ class AkeneoClient:
 
     def delete_product(self, identifier: str, cancel: threading.Event | None = None) -> int:
         """204 when deleted, 404 when there was no such product (the caller may count it as deleted)."""
+        return self.delete_product_result(identifier, cancel).status_code
+
+    def delete_product_result(self, identifier: str, cancel: threading.Event | None = None) -> LineResult:
+        """``delete_product`` with the requests it took (``attempts``) and Akeneo's message on a 404."""
         reply = self._transport.send(
             "DELETE",
             self._urls.api(_product_path(identifier)),
@@ -97,7 +101,8 @@ class AkeneoClient:
             cancel=cancel,
         )
         if reply.status in (204, 404) or 200 <= reply.status < 300:
-            return reply.status
+            message = reply.error(DELETE_ENDPOINT).message if reply.status == 404 else None
+            return LineResult(1, identifier, reply.status, message, attempts=reply.attempts)
         raise reply.error(DELETE_ENDPOINT)
 
     def get_product(self, identifier: str) -> dict[str, Any]:

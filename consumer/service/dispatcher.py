@@ -37,7 +37,9 @@ class Client(Protocol):
         self, products: Sequence[Any], cancel: threading.Event | None = None
     ) -> list[LineResult]: ...
 
-    def delete_product(self, identifier: str, cancel: threading.Event | None = None) -> int: ...
+    def delete_product_result(
+        self, identifier: str, cancel: threading.Event | None = None
+    ) -> LineResult: ...
 
 
 Completed = tuple[Batch[Item], list[Outcome] | None]
@@ -146,14 +148,15 @@ class Dispatcher:
 
     def _delete(self, item: Item, cancel: threading.Event) -> Outcome:
         try:
-            code = self._client.delete_product(item.identifier, cancel=cancel)
+            result = self._client.delete_product_result(item.identifier, cancel=cancel)
         except AkeneoUnavailable as exc:
             return _gave_up(exc)
         except AkeneoApiError as exc:
             return _api_error(exc)
-        message = None if code == 204 else "the product did not exist in Akeneo"
+        code = result.status_code
+        message = None if code == 204 else f"the product did not exist in Akeneo: {result.message}"
         status = DELETED if code in (204, 404) else FAILED
-        return Outcome(status, code, message, attempts=1, answered_at_ms=now_ms())
+        return Outcome(status, code, message, attempts=result.attempts, answered_at_ms=now_ms())
 
 
 def _gave_up(exc: AkeneoUnavailable) -> Outcome:

@@ -73,6 +73,17 @@ def test_deletes_count_a_missing_product_as_deleted(sim: AkeneoSimulator) -> Non
     assert outcomes is not None
     assert [(o.status, o.status_code) for o in outcomes] == [("DELETED", 204), ("DELETED", 404)]
     assert "did not exist" in (outcomes[1].message or "")
+    assert [o.attempts for o in outcomes] == [1, 1]
+
+
+def test_a_retried_delete_reports_its_attempts(sim: AkeneoSimulator) -> None:
+    sim.seed_products([{"identifier": "flaky"}])
+    dispatcher = Dispatcher(_client(sim, RetryPolicy(base_s=0.01, cap_s=0.02)), 1)
+    _run(dispatcher, Batch("DELETE", [_item("warm-up", None, "DELETE")]))  # token taken first
+    sim.fail_next(2, 503, route="/api/rest/v1/products/{code}")
+    _, outcomes = _run(dispatcher, Batch("DELETE", [_item("flaky", None, "DELETE")]))
+    assert outcomes is not None and (outcomes[0].status, outcomes[0].attempts) == ("DELETED", 3)
+    dispatcher.close()
     dispatcher.close()
 
 
