@@ -7,8 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 from e2e.harness import Topics
+from hypothesis import settings
 
 from consumer.devstack.kafka_broker import TansuBroker
+
+# Shared, noisy machines: a slow example is not a failing one.
+settings.register_profile("project", deadline=None, print_blob=True)
+settings.load_profile("project")
 
 
 @pytest.fixture(scope="session")
