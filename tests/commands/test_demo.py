@@ -1,0 +1,25 @@
+"""`akeneo-consumer demo` works with nothing set up and says what happened."""
+
+from __future__ import annotations
+
+import re
+
+from .cli_support import run_cli
+
+
+def test_demo_streams_sample_rows_end_to_end_and_summarises() -> None:
+    result = run_cli("demo", "--events", "300", env={}, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "demo OK" in out
+    created = int(re.search(r"CREATED\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+    rejected = int(re.search(r"REJECTED\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+    assert created > 200 and rejected >= 30  # one row in ten is invalid, plus the 2 undecodable
+    assert "DLQ       2 undecodable messages" in out
+    assert re.search(r'Column "[^"]+": ', out)  # rejections name their column
+
+
+def test_demo_refuses_a_bad_count_in_one_line() -> None:
+    result = run_cli("demo", "--events", "0", env={})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "akeneo-consumer demo: --events must be at least 1"
