@@ -212,7 +212,7 @@ class ConsumerLoop:
     def _undecodable(self, source: Source, exc: DecodeError) -> None:
         identifier = exc.identifier or (source.key or b"").decode("utf-8", "replace")
         reason = f"undecodable: {exc}"
-        event_id = getattr(exc, "event_id", None) or f"{source.topic}:{source.partition}:{source.offset}"
+        event_id = exc.event_id or f"{source.topic}:{source.partition}:{source.offset}"
         outcome = Outcome(REJECTED, 422, f"{reason}; the message was copied to the DLQ")
         self._publisher.publish(
             source,
