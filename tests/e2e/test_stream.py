@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,22 @@ from .harness import Topics, produce, read_feedback, wait_for
 from .oracle import expect
 
 ROWS = 3000
+# The contract's list: events consumed and processed by status, requests by endpoint and status
+# code with a latency histogram, batch sizes, in-flight requests, retries by reason, token
+# refreshes, DLQ count, lag per partition, occurred_at to Akeneo's answer.
+CONTRACT_METRICS = [
+    "events_consumed_total counter",
+    "events_processed_total counter",
+    "akeneo_requests_total counter",
+    "akeneo_request_duration_seconds histogram",
+    "batch_size_events histogram",
+    "akeneo_in_flight_requests gauge",
+    "akeneo_retries_total counter",
+    "akeneo_token_requests_total counter",
+    "dlq_messages_total counter",
+    "consumer_lag_messages gauge",
+    "event_to_answer_seconds histogram",
+]
 
 
 @pytest.fixture
@@ -52,6 +69,11 @@ def test_realistic_rows_land_exactly_as_mapped_and_invalid_ones_are_rejected(
     assert_all_committed(kafka_broker, topics)
     metrics = requests.get(f"{service.metrics_url}/metrics", timeout=5).text
     assert f'akeneo_consumer_events_consumed_total{{topic="{topics.input}"}} {ROWS}.0' in metrics
+    types = set(metrics.splitlines())
+    assert not [f for f in CONTRACT_METRICS if f"# TYPE akeneo_consumer_{f}" not in types]
+    processed = re.findall(r"^akeneo_consumer_events_processed_total\{[^}]*\} (\S+)$", metrics, re.M)
+    assert sum(float(v) for v in processed) >= ROWS
+    assert requests.get(f"{service.metrics_url}/readyz", timeout=5).status_code == 200
     assert service.terminate() == 0
     if reg_url:
         assert ("POST", f"/subjects/{topics.results}-value/versions") in registry.requests
