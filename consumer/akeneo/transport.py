@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import orjson
 import requests
+import requests.auth
 import urllib3
 from requests.adapters import HTTPAdapter
 
@@ -108,6 +109,9 @@ class Transport:
         self._session.mount("http://", adapter)
         self._session.verify = verify
         self._session.headers["User-Agent"] = _USER_AGENT
+        # requests would otherwise look the host up in ~/.netrc and replace our Authorization
+        # header with that Basic login; proxies and CA settings from the environment still apply.
+        self._session.auth = _NoNetrc()
         # Leave the host's gate on close(), or when a client is dropped without close().
         self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, max_in_flight)
 
@@ -217,6 +221,13 @@ class Transport:
             finally:
                 self._observer.on_in_flight(-1)
                 self._observer.on_request(call.endpoint, status, time.perf_counter() - began)
+
+
+class _NoNetrc(requests.auth.AuthBase):
+    """Leaves a request's headers as they are (a session-level auth, so netrc is not consulted)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
 
 
 @dataclasses.dataclass(frozen=True)

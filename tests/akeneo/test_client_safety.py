@@ -88,3 +88,15 @@ def test_nothing_logged_or_raised_carries_a_secret_or_a_token(
     for secret in ("sim-secret", "Bearer", "access_token", "refresh_token", "Basic "):
         assert secret not in everything  # ... but never a secret or a token
     assert "password" not in caplog.text.lower()
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_our_token(
+    sim: AkeneoSimulator, connect: Connect, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password elsewhere\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))  # where requests looks for it
+    client, _ = connect()
+    assert client.upsert_products([product("netrc-proof")])[0].status_code == 201
+    assert sim.request_count(status=401) == 0
