@@ -33,8 +33,9 @@ log = logging.getLogger("consumer")
 # Retries while the service runs: forever (or until RETRY_GIVE_UP_S), backoff capped low so
 # throughput is back within seconds after an outage.
 SERVICE_RETRY_CAP_S = 5.0
-# At start-up Akeneo must answer promptly: a few tries, then one clear line.
-STARTUP_RETRY = RetryPolicy(base_s=0.5, cap_s=2.0, max_attempts=3)
+# At start-up each request is retried for up to 10 s (a flaky PIM still lets the service start),
+# then one clear line: an unreachable PIM fails start-up quickly enough for an orchestrator to see.
+STARTUP_RETRY = RetryPolicy(base_s=0.2, cap_s=2.0, max_attempts=None, give_up_after_s=10.0)
 
 
 def akeneo_client(settings: Settings, retry: RetryPolicy, observer: Any = None) -> AkeneoClient:
