@@ -24,8 +24,9 @@ from consumer.akeneo import (
     LineResult,
 )
 from consumer.batcher import Batch
+from consumer.codec import DELETE
 from consumer.feedback import now_ms
-from consumer.service.items import DELETE, DELETED, FAILED, Item, Outcome, status_for_upsert
+from consumer.service.items import DELETED, FAILED, Item, Outcome, status_for_upsert
 
 log = logging.getLogger(__name__)
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Feedback statuses (contract: Feedback event)
-CREATED, UPDATED, DELETED, REJECTED, FAILED, SKIPPED = (
-    "CREATED",
-    "UPDATED",
-    "DELETED",
-    "REJECTED",
-    "FAILED",
-    "SKIPPED",
-)
-UPSERT, DELETE = "UPSERT", "DELETE"
+from consumer.codec import STATUSES
+
+# Feedback statuses, in the schema's order (contract: Feedback event)
+CREATED, UPDATED, DELETED, REJECTED, FAILED, SKIPPED = STATUSES
 
 
 @dataclass(slots=True, eq=False)

@@ -24,22 +24,13 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from consumer.batcher import Batch, Batcher
-from consumer.codec import ChangeEvent, DecodeError, RegistryError
+from consumer.codec import DELETE, UPSERT, ChangeEvent, DecodeError, RegistryError
 from consumer.feedback import Publisher, now_ms
 from consumer.health_server import Health
 from consumer.metrics import Metrics
 from consumer.offsets import OffsetTracker
 from consumer.service.dispatcher import Dispatcher
-from consumer.service.items import (
-    DELETE,
-    FAILED,
-    REJECTED,
-    SKIPPED,
-    UPSERT,
-    Item,
-    Outcome,
-    Source,
-)
+from consumer.service.items import FAILED, REJECTED, SKIPPED, Item, Outcome, Source
 
 log = logging.getLogger(__name__)
 
