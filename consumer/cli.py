@@ -35,7 +35,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
-    parser = _Parser(prog="akeneo-consumer", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="akeneo-consumer",
+        description="Keeps an Akeneo PIM in sync with product-change events from Kafka.",
+    )
     parser.add_argument("--version", action="version", version=f"akeneo-consumer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     chosen = next((a for a in argv if not a.startswith("-")), None)
