@@ -85,7 +85,8 @@ class ConsumerLoop:
         self._assigned: set[tuple[str, int]] = set()
         self._epochs: dict[tuple[str, int], int] = {}  # bumped at each revocation of a partition
         self._held: dict[tuple[str, int], float] = {}  # partitions waiting for the registry, until when
-        self._paused = False
+        self._paused = False  # wanted: at the bound until half of it has drained
+        self._paused_tps: set[tuple[str, int]] = set()  # partitions this loop has paused
         self._stop = threading.Event()
         self._last_commit = 0.0
         self._last_lag = 0.0
@@ -292,21 +293,24 @@ class ConsumerLoop:
         self._metrics.commits.labels("ok").inc()
 
     def _backpressure(self) -> None:
+        """Pause every assigned partition at the bound, resume at half of it. Applied each turn,
+        so partitions assigned while full (incremental rebalancing) are paused too."""
         open_events = self._tracker.open_events
         self._metrics.buffered_events.set(open_events)
-        if not self._paused and open_events >= self._s.max_buffered and self._assigned:
-            self._set_paused(True)
+        if not self._paused and open_events >= self._s.max_buffered:
+            self._paused = True
         elif self._paused and open_events <= self._s.max_buffered // 2:
-            self._set_paused(False)
-
-    def _set_paused(self, paused: bool) -> None:
-        tps = [TopicPartition(t, p) for t, p in self._assigned if paused or (t, p) not in self._held]
-        if paused:
-            self._consumer.pause(tps)
-        else:
-            self._consumer.resume(tps)
-        self._paused = paused
-        self._metrics.paused_partitions.set(len(tps) if paused else 0)
+            self._paused = False
+        if self._paused:
+            newly = self._assigned - self._paused_tps
+            if newly:
+                self._consumer.pause([TopicPartition(t, p) for t, p in newly])
+                self._paused_tps |= newly
+        elif self._paused_tps:
+            waiting = self._paused_tps - self._held.keys()  # held ones resume when the registry answers
+            self._consumer.resume([TopicPartition(t, p) for t, p in waiting])
+            self._paused_tps.clear()
+        self._metrics.paused_partitions.set(len(self._paused_tps))
 
     def _maybe_report_lag(self) -> None:
         """Lag from what this client already knows: the high watermark of the last fetch response
@@ -330,8 +334,6 @@ class ConsumerLoop:
     # --- rebalances ------------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._assigned.update((p.topic, p.partition) for p in partitions)
-        self._paused = False  # a new assignment starts unpaused; backpressure re-applies
-        self._metrics.paused_partitions.set(0)
         self._health.assigned = bool(self._assigned)
         log.info("partitions assigned", extra={"partitions": sorted(p.partition for p in partitions)})
 
@@ -358,6 +360,7 @@ class ConsumerLoop:
             self._commit(asynchronous=False, only=revoked)
         self._tracker.forget(revoked)
         self._assigned -= revoked
+        self._paused_tps -= revoked
         for tp in revoked:
             self._epochs[tp] = self._epochs.get(tp, 0) + 1
         for tp in revoked:

@@ -130,6 +130,9 @@ def consumer_config(settings: Settings) -> dict[str, Any]:
         "enable.auto.commit": False,
         # A new group reads the topic from the start: every change is applied at least once.
         "auto.offset.reset": "earliest",
+        # Incremental rebalancing: an instance joining or leaving moves only the partitions that
+        # change owner; the others keep flowing (no stop-the-world drain).
+        "partition.assignment.strategy": "cooperative-sticky",
         # Bounded prefetch: with Akeneo slow, librdkafka must not buffer the backlog either.
         "queued.max.messages.kbytes": 8192,
         "fetch.max.bytes": 8 * 1024 * 1024,
