@@ -361,14 +361,12 @@ class ConsumerLoop:
         self._tracker.forget(revoked)
         self._assigned -= revoked
         self._paused_tps -= revoked
+        self._health.assigned = bool(self._assigned)
         for tp in revoked:
             self._epochs[tp] = self._epochs.get(tp, 0) + 1
-        for tp in revoked:
             self._held.pop(tp, None)
-        self._health.assigned = bool(self._assigned)
-        for t, p in revoked:
             with contextlib.suppress(KeyError):  # no lag reported for it yet
-                self._metrics.consumer_lag.remove(t, str(p))
+                self._metrics.consumer_lag.remove(tp[0], str(tp[1]))
 
     def _touching(self, tps: set[tuple[str, int]]) -> list[Batch[Item]]:
         return [b for b in self._dispatcher.batches() if any(i.source.tp in tps for i in b.items)]
