@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -57,10 +57,6 @@ class Batcher(Generic[ItemT]):
     def __len__(self) -> int:
         """Events waiting, not yet handed out in a batch."""
         return self._pending
-
-    @property
-    def busy_identifiers(self) -> int:
-        return len(self._busy)
 
     def add(self, item: ItemT) -> None:
         now = self._clock()
@@ -117,11 +113,6 @@ class Batcher(Generic[ItemT]):
             ready[identifier] = arrived
             ready.move_to_end(identifier, last=False)  # it has waited longest
 
-    def next_deadline(self) -> float | None:
-        """When the oldest ready event's linger runs out (None: nothing waits)."""
-        heads = [next(iter(ready.values())) for ready in self._ready.values() if ready]
-        return min(heads) + self._linger_s if heads else None
-
     def drop(self, partition_keys: Collection[Hashable]) -> list[ItemT]:
         """Remove waiting events of these partitions (revoked); returns what was dropped."""
         dropped: list[ItemT] = []
@@ -142,8 +133,3 @@ class Batcher(Generic[ItemT]):
                 del self._queues[identifier]
         self._pending -= len(dropped)
         return dropped
-
-    def items(self) -> Iterable[ItemT]:
-        for queue in self._queues.values():
-            for _, item in queue:
-                yield item

@@ -72,9 +72,6 @@ class OffsetTracker:
         part = self._parts.get(tp)
         return None if part is None else part.committed
 
-    def open_in(self, tps: Collection[TopicPartition]) -> int:
-        return sum(len(self._parts[tp].order) for tp in tps if tp in self._parts)
-
     def forget(self, tps: Collection[TopicPartition]) -> None:
         """Partitions revoked: their unfinished events will be read again by the next owner."""
         for tp in tps:

@@ -30,7 +30,8 @@ def test_full_batches_leave_at_once_and_partial_ones_after_linger() -> None:
     assert [e.identifier for e in first[0].items] == ["p0", "p1", "p2"]
     assert len(first) == 1
     assert b.take(10) == []  # p3 alone waits for the linger
-    assert b.next_deadline() == 0.5
+    clock.now = 0.49
+    assert b.take(10) == []
     clock.now = 0.5
     assert [e.identifier for e in b.take(10)[0].items] == ["p3"]
     assert len(b) == 0

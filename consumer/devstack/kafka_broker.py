@@ -12,7 +12,6 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -125,9 +124,3 @@ def create_topics(bootstrap: str, topics: dict[str, int], timeout_s: float = 10.
         except Exception as exc:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise BrokerError(f"could not create topic {name}: {exc}") from None
-
-
-@contextlib.contextmanager
-def running_broker() -> Iterator[TansuBroker]:
-    with TansuBroker() as broker:
-        yield broker
