@@ -20,6 +20,8 @@ from consumer.errors import ConsumerError
 
 log = logging.getLogger(__name__)
 
+_REASONS_KEPT = 5
+
 
 class CatalogUnavailable(ConsumerError):
     """No snapshot has been loaded yet."""
@@ -97,7 +99,9 @@ class CatalogCache:
     def request_refresh(self, reason: str) -> None:
         """Ask for a refresh soon; never blocks. Requests within ``min_gap_s`` are merged into one."""
         with self._wake:
-            if reason not in self._asked:
+            # A few reasons are enough for the log line; the mapping may ask thousands of times
+            # per second while a refresh is rate-limited, so the list must not grow with them.
+            if len(self._asked) < _REASONS_KEPT and reason not in self._asked:
                 self._asked.append(reason)
             self._wake.notify()
 

@@ -115,6 +115,21 @@ def test_asked_refreshes_are_coalesced_and_rate_limited(make: Make) -> None:
     assert cache.current().loaded_at == 2.0
 
 
+def test_a_flood_of_asks_is_one_refresh_with_a_short_reason(make: Make) -> None:
+    clock = Clock()
+    cache, loader, outcomes = make(interval_s=0, min_gap_s=30.0, clock=clock)
+    cache.load_now()
+    cache.start()
+    clock.now += 1
+    for n in range(10_000):  # every rejected row of a busy stream asks
+        cache.request_refresh(f"unknown option o{n}")
+    clock.now += 30
+    cache.request_refresh("unknown option o0")
+    done = outcomes.wait_for(2)
+    assert done[1].reason == "; ".join(f"unknown option o{n}" for n in range(5))
+    assert loader.calls == 2
+
+
 def test_a_failed_refresh_keeps_the_last_good_snapshot(make: Make) -> None:
     cache, loader, outcomes = make(interval_s=3600, min_gap_s=0)
     first = cache.load_now()
