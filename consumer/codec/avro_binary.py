@@ -8,7 +8,7 @@ another exception. Positions only move forward: lengths are checked to be non-ne
 
 from __future__ import annotations
 
-from consumer.codec.errors import DecodeError
+from consumer.codec.errors import DecodeError, member
 from consumer.codec.events import Values
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
@@ -109,7 +109,7 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
                     else:
                         n, pos = read_long(buf, end + 1)
                         if n < 0:
-                            raise DecodeError(f"negative length of values.{key}")
+                            raise DecodeError(f"negative length of {member('values', key)}")
                     end = pos + n
                     values[key] = buf[pos:end].decode()
                     pos = end
@@ -117,7 +117,7 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
                     values[key] = None
                     pos = end + 1
                 else:
-                    raise DecodeError(f"values.{key} has unknown union branch {branch}")
+                    raise DecodeError(f"{member('values', key)} has unknown union branch {branch}")
     except IndexError:
         raise DecodeError("truncated Avro data in values") from None
     except UnicodeDecodeError:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from consumer.errors import ConsumerError
+
+
+def member(container: str, key: str) -> str:
+    """``values.name`` for a key taken from the event, quoted when it would break a one-line reason."""
+    if key and key.isprintable() and "." not in key and '"' not in key:
+        return f"{container}.{key}"
+    return f"{container}[{json.dumps(key, ensure_ascii=False)}]"
 
 
 class DecodeError(ConsumerError):

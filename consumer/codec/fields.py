@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from consumer.codec.errors import DecodeError
+from consumer.codec.errors import DecodeError, member
 from consumer.codec.events import (
     OPERATIONS,
     STATUSES,
@@ -111,7 +111,7 @@ class _Record:
             raise self.fail(f"{name} must be an object of strings, got {_kind(value)}")
         for key, cell in value.items():
             if cell is not None and type(cell) is not str:
-                raise self.fail(f"{name}.{key} must be a string or null, got {_kind(cell)}")
+                raise self.fail(f"{member(name, key)} must be a string or null, got {_kind(cell)}")
         return value
 
     def errors(self, name: str = "errors") -> list[ErrorDetail]:

@@ -94,6 +94,11 @@ def test_not_json() -> None:
             "values.weight must be a string or null, got number",
             "sku",
         ),
+        (  # a column name that would break the one-line reason is quoted
+            b'{"event_id": "e", "occurred_at": 1, "identifier": "sku", "values": {"a\\nb": 1}}',
+            'values["a\\nb"] must be a string or null, got number',
+            "sku",
+        ),
         (
             b'{"event_id": "e", "occurred_at": 1, "identifier": "sku", "values": ["a"]}',
             "values must be an object of strings, got array",
