@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck bench clean
+.PHONY: test demo lint typecheck bench chart clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# The chart tests' `helm template` stand-in (tests/chart/helm_render); installs Go from Debian if needed.
+RENDER := build/helm-render
+$(RENDER): tests/chart/helm_render/main.go tests/chart/build-render
+	tests/chart/build-render $@
+
+test: $(STAMP) $(RENDER)
 	$(BIN)/ruff check consumer tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -25,6 +30,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Render the chart with its defaults plus the values in CHART_VALUES (default: a placeholder PIM).
+CHART_VALUES ?= tests/chart/example-values.yaml
+chart: $(RENDER)
+	$(RENDER) -f $(CHART_VALUES) helm
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

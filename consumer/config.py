@@ -173,6 +173,9 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
 }
 
 
+# Every variable the service reads by name (any other KAFKA_X_Y is a librdkafka property).
+KEYS: tuple[str, ...] = tuple(_PARSERS)
+
 def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as fh:

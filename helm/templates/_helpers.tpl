@@ -1,0 +1,66 @@
+{{/* Names and labels, as `helm create` lays them out. */}}
+
+{{- define "akeneo-consumer.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The release's resource name, at most 63 characters (DNS label rules). */}}
+{{- define "akeneo-consumer.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "akeneo-consumer.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "akeneo-consumer.labels" -}}
+helm.sh/chart: {{ include "akeneo-consumer.chart" . }}
+{{ include "akeneo-consumer.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "akeneo-consumer.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "akeneo-consumer.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "akeneo-consumer.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "akeneo-consumer.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret the Akeneo credentials come from: the user's, or the one this chart makes. */}}
+{{- define "akeneo-consumer.akeneoSecretName" -}}
+{{- default (printf "%s-akeneo" (include "akeneo-consumer.fullname" . | trunc 56 | trimSuffix "-")) .Values.akeneo.existingSecret }}
+{{- end }}
+
+{{/* Values the service cannot start without, checked before anything is rendered. */}}
+{{- define "akeneo-consumer.validate" -}}
+{{- $_ := required "akeneo.host is required: the PIM's base URL, e.g. https://acme.cloud.akeneo.com" .Values.akeneo.host }}
+{{- if not .Values.akeneo.existingSecret }}
+{{- range $key := list "clientId" "clientSecret" "username" "password" }}
+{{- $_ := required (printf "akeneo.credentials.%s is required unless akeneo.existingSecret names a Secret" $key) (index $.Values.akeneo.credentials $key) }}
+{{- end }}
+{{- end }}
+{{- if and (eq .Values.eventFormat "confluent-avro") (not .Values.schemaRegistryUrl) }}
+{{- fail "schemaRegistryUrl is required when eventFormat is confluent-avro" }}
+{{- end }}
+{{- range $key, $_ := .Values.kafka.properties }}
+{{- if has $key (list "bootstrap.servers" "group.id" "topic" "results.topic" "dlq.topic") }}
+{{- fail (printf "kafka.properties.%s: set it through its own value (kafka.bootstrapServers, kafka.groupId, kafka.topic, ...)" $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
