@@ -1,0 +1,57 @@
+"""The wheel the Dockerfile builds, from exactly the files its build stage copies, carries every
+file the service reads at run time (the schemas are a symlink in the repository)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _build_stage_copies() -> list[str]:
+    build_stage = re.split(r"^FROM ", (ROOT / "Dockerfile").read_text(), flags=re.M)[1]
+    return [src for line in re.findall(r"^COPY (.+) \S+$", build_stage, re.M) for src in line.split()]
+
+
+def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    for name in _build_stage_copies():
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, context / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, context / name)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path / "dist"), "."],
+        cwd=context,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("akeneo_consumer-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {name: hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()}
+
+    wanted = [
+        "consumer/schemas/product_change.avsc",
+        "consumer/schemas/product_feedback.avsc",
+        "consumer/mapping/units.json",
+        "consumer/devstack/data/icecat_catalog.json",
+        "consumer/py.typed",
+        "consumer/__main__.py",
+    ]
+    assert [name for name in wanted if name not in shipped] == []
+    for schema in ("product_change.avsc", "product_feedback.avsc"):
+        digest = hashlib.sha256((ROOT / "schemas" / schema).read_bytes()).hexdigest()
+        assert shipped[f"consumer/schemas/{schema}"] == digest
+    entry_points = next(n for n in shipped if n.endswith(".dist-info/entry_points.txt"))
+    with zipfile.ZipFile(wheel) as archive:
+        assert "akeneo-consumer = consumer.cli:main" in archive.read(entry_points).decode()
