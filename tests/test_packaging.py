@@ -25,11 +25,23 @@ def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
     for name in _build_stage_copies():
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, context / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, context / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             shutil.copy2(source, context / name)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path / "dist"), "."],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(tmp_path / "dist"),
+            ".",
+        ],
         cwd=context,
         capture_output=True,
         text=True,
