@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 from typing import Any
@@ -20,14 +19,9 @@ from .rendering import CHART, REQUIRED, Release, RenderError, render
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def with_required(**values: Any) -> dict[str, Any]:
-    merged = copy.deepcopy(REQUIRED)
-    for key, value in values.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
+def with_required(**values: Any) -> tuple[dict[str, Any], ...]:
+    """Values files for a release: the required ones, then ``values`` over them (Helm merges maps)."""
+    return (REQUIRED, values)
 
 
 def test_defaults_deploy_the_service_with_its_own_defaults() -> None:
@@ -47,14 +41,14 @@ def test_defaults_deploy_the_service_with_its_own_defaults() -> None:
 
 def test_every_setting_of_the_service_has_a_value() -> None:
     release = render(
-        with_required(schemaRegistryUrl="http://registry:8081", akeneo={"caBundle": "/etc/ca/ca.pem"})
+        *with_required(schemaRegistryUrl="http://registry:8081", akeneo={"caBundle": "/etc/ca/ca.pem"})
     )
     assert set(KEYS) <= set(release.pod_env())
 
 
 def test_values_reach_the_service() -> None:
     release = render(
-        with_required(
+        *with_required(
             kafka={
                 "bootstrapServers": "b1:9093,b2:9093",
                 "groupId": "pim-sync",
@@ -103,13 +97,13 @@ def test_values_reach_the_service() -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({}, "akeneo.host is required"),
+        (({},), "akeneo.host is required"),
         (
-            {"akeneo": {"host": "https://pim"}},
+            ({"akeneo": {"host": "https://pim"}},),
             "akeneo.credentials.clientId is required unless akeneo.existingSecret",
         ),
         (
-            with_required(akeneo={"credentials": {**REQUIRED["akeneo"]["credentials"], "password": ""}}),
+            with_required(akeneo={"credentials": {"password": ""}}),
             "akeneo.credentials.password is required",
         ),
         (
@@ -126,9 +120,11 @@ def test_values_reach_the_service() -> None:
         ),
     ],
 )
-def test_a_release_that_cannot_work_is_refused_naming_the_value(values: dict[str, Any], message: str) -> None:
+def test_a_release_that_cannot_work_is_refused_naming_the_value(
+    values: tuple[dict[str, Any], ...], message: str
+) -> None:
     with pytest.raises(RenderError, match=re.escape(message)):
-        render(values)
+        render(*values)
 
 
 @pytest.mark.parametrize(
@@ -189,16 +185,14 @@ def test_new_credentials_roll_the_pods() -> None:
             release.one("Deployment")["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
         )
 
-    rotated = with_required(
-        akeneo={"credentials": {**REQUIRED["akeneo"]["credentials"], "password": "new-one"}}
-    )
-    assert checksum(render(REQUIRED)) != checksum(render(rotated))
-    assert checksum(render(REQUIRED)) == checksum(render(with_required(logLevel="DEBUG")))
+    rotated = render(*with_required(akeneo={"credentials": {"password": "new-one"}}))
+    assert checksum(render(REQUIRED)) != checksum(rotated)
+    assert checksum(render(REQUIRED)) == checksum(render(*with_required(logLevel="DEBUG")))
 
 
 def test_kubernetes_waits_longer_than_the_drain() -> None:
     for grace in (0, 30, 120):
-        release = render(with_required(shutdownGraceSeconds=grace))
+        release = render(*with_required(shutdownGraceSeconds=grace))
         pod = release.one("Deployment")["spec"]["template"]["spec"]
         shutdown = load_settings(env=release.pod_env()).shutdown_grace_s
         assert shutdown == grace
@@ -206,7 +200,7 @@ def test_kubernetes_waits_longer_than_the_drain() -> None:
 
 
 def test_probes_reach_the_services_health_endpoints() -> None:
-    release = render(with_required(metrics={"port": 9100}))
+    release = render(*with_required(metrics={"port": 9100}))
     container = release.container()
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"metrics": 9100}
@@ -227,7 +221,7 @@ def test_probes_reach_the_services_health_endpoints() -> None:
 
 def test_the_metrics_service_and_monitor_select_the_pods() -> None:
     release = render(
-        with_required(metrics={"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}})
+        *with_required(metrics={"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}})
     )
     pod_labels = release.one("Deployment")["spec"]["template"]["metadata"]["labels"]
     service = release.one("Service")
@@ -242,7 +236,7 @@ def test_the_metrics_service_and_monitor_select_the_pods() -> None:
 
 def test_optional_parts_turn_off() -> None:
     release = render(
-        with_required(
+        *with_required(
             serviceAccount={"create": False, "name": "shared"},
             podDisruptionBudget={"enabled": False},
             metrics={"service": {"enabled": False}},
