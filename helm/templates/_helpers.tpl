@@ -64,3 +64,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* A number as the service parses it. Helm reads values files' numbers as float64, which
+print as 1e+06 from 1000000; whole numbers go through int64 so they print in full. */}}
+{{- define "akeneo-consumer.number" -}}
+{{- if and (kindIs "float64" .) (eq . (float64 (int64 .))) }}
+{{- int64 . }}
+{{- else }}
+{{- . }}
+{{- end }}
+{{- end }}

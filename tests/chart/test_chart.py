@@ -94,6 +94,29 @@ def test_values_reach_the_service() -> None:
     assert "DRY RUN" in release.notes and "INACTIVE" in release.notes
 
 
+def test_large_and_fractional_numbers_reach_the_service_exactly() -> None:
+    """Helm reads numbers from values files as float64, which print as 1e+06."""
+    release = render(
+        *with_required(
+            maxBufferedEvents=1_000_000,
+            catalogRefreshSeconds=86_400,
+            akeneo={"timeoutSeconds": 2.5},
+            kafka={
+                "properties": {
+                    "queued.max.messages.kbytes": 1_048_576,
+                    "enable.ssl.certificate.verification": False,
+                }
+            },
+        )
+    )
+    s = load_settings(env=release.pod_env())
+    assert (s.max_buffered_events, s.catalog_refresh_s, s.akeneo_timeout_s) == (1_000_000, 86_400.0, 2.5)
+    assert s.kafka_extra == {
+        "queued.max.messages.kbytes": "1048576",
+        "enable.ssl.certificate.verification": "false",
+    }
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
