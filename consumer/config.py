@@ -7,6 +7,7 @@ the key; secrets never appear in messages or in ``repr``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -105,11 +106,16 @@ def _parse_bool(key: str, raw: object) -> bool:
     raise ConfigError(f"{key} must be true or false, got {str(raw)!r}")
 
 
+_NUMBER_NAMES: dict[Callable[[str], Any], str] = {int: "a whole number", float: "a number"}
+
+
 def _parse_number(kind: Callable[[str], T], key: str, raw: object, minimum: float) -> T:
     try:
         value = kind(str(raw).strip())
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise ValueError(value)
     except ValueError:
-        raise ConfigError(f"{key} must be a {kind.__name__}, got {str(raw)!r}") from None
+        raise ConfigError(f"{key} must be {_NUMBER_NAMES[kind]}, got {str(raw)!r}") from None
     if value < minimum:  # type: ignore[operator]
         raise ConfigError(f"{key} must be at least {minimum}, got {value}")
     return value

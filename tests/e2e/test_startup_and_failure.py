@@ -38,7 +38,7 @@ def test_unreachable_akeneo_stops_start_up_with_one_line(launch: Launch, sim: Ak
 
 def test_a_bad_setting_stops_start_up_with_one_line(launch: Launch) -> None:
     code, output = _exit_and_output(launch, BATCH_LIMIT="ten")
-    assert (code, output.strip()) == (2, "akeneo-consumer run: BATCH_LIMIT must be a int, got 'ten'")
+    assert (code, output.strip()) == (2, "akeneo-consumer run: BATCH_LIMIT must be a whole number, got 'ten'")
 
 
 def test_giving_up_feeds_back_failed_and_copies_to_the_dlq(
