@@ -107,26 +107,33 @@ def _parse_bool(key: str, raw: object) -> bool:
 
 
 _NUMBER_NAMES: dict[Callable[[str], Any], str] = {int: "a whole number", float: "a number"}
+# Far above any sensible setting, and below what threads, sockets and timers accept, so a typo
+# of extra digits is one clear line at start-up rather than an OverflowError later.
+_INT_MAX = 2**31 - 1
+_SECONDS_MAX = 1e9
 
 
-def _parse_number(kind: Callable[[str], T], key: str, raw: object, minimum: float) -> T:
+def _parse_number(kind: Callable[[str], T], key: str, raw: object, minimum: float, maximum: float) -> T:
     try:
         value = kind(str(raw).strip())
-        if not math.isfinite(value):  # type: ignore[arg-type]
+        if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(value)
     except ValueError:
         raise ConfigError(f"{key} must be {_NUMBER_NAMES[kind]}, got {str(raw)!r}") from None
     if value < minimum:  # type: ignore[operator]
         raise ConfigError(f"{key} must be at least {minimum}, got {value}")
+    if value > maximum:  # type: ignore[operator]
+        limit = int(maximum) if kind is int else f"{maximum:g}"
+        raise ConfigError(f"{key} must be at most {limit}, got {str(raw).strip()[:20]}")
     return value
 
 
-def _int(minimum: int) -> Callable[[str, object], int]:
-    return lambda key, raw: _parse_number(int, key, raw, minimum)
+def _int(minimum: int, maximum: int = _INT_MAX) -> Callable[[str, object], int]:
+    return lambda key, raw: _parse_number(int, key, raw, minimum, maximum)
 
 
-def _float(minimum: float) -> Callable[[str, object], float]:
-    return lambda key, raw: _parse_number(float, key, raw, minimum)
+def _float(minimum: float, maximum: float = _SECONDS_MAX) -> Callable[[str, object], float]:
+    return lambda key, raw: _parse_number(float, key, raw, minimum, maximum)
 
 
 def _text(key: str, raw: object) -> str:
@@ -170,7 +177,7 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "VALUE_SEPARATOR": _text,
     "DRY_RUN": _parse_bool,
     "ACTIVE": _parse_bool,
-    "METRICS_PORT": _int(0),
+    "METRICS_PORT": _int(0, 65535),
     "RETRY_GIVE_UP_S": _float(0),
     "SHUTDOWN_GRACE_S": _float(0),
     "TOMBSTONE_DELETE": _parse_bool,
@@ -181,6 +188,7 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
 
 # Every variable the service reads by name (any other KAFKA_X_Y is a librdkafka property).
 KEYS: tuple[str, ...] = tuple(_PARSERS)
+
 
 def _read_toml(path: Path) -> dict[str, object]:
     try:
@@ -230,8 +238,6 @@ def _check(s: Settings) -> None:
         raise ConfigError("SCHEMA_REGISTRY_URL is required when EVENT_FORMAT is confluent-avro")
     if not s.value_separator:
         raise ConfigError("VALUE_SEPARATOR must not be empty")
-    if s.metrics_port > 65535:
-        raise ConfigError(f"METRICS_PORT must be at most 65535, got {s.metrics_port}")
 
 
 def require_akeneo(s: Settings) -> None:

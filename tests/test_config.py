@@ -42,6 +42,11 @@ def test_other_kafka_keys_go_to_librdkafka() -> None:
     [
         ({"BATCH_LIMIT": "ten"}, "BATCH_LIMIT must be a whole number, got 'ten'"),
         ({"BATCH_LIMIT": "0"}, "BATCH_LIMIT must be at least 1"),
+        (
+            {"BATCH_LIMIT": "1" + "0" * 400},
+            "BATCH_LIMIT must be at most 2147483647, got 10000000000000000000",
+        ),
+        ({"AKENEO_TIMEOUT_S": "1e300"}, "AKENEO_TIMEOUT_S must be at most 1e+09, got 1e300"),
         ({"BATCH_LIMIT": "1e+06"}, "BATCH_LIMIT must be a whole number, got '1e+06'"),
         ({"AKENEO_TIMEOUT_S": "nan"}, "AKENEO_TIMEOUT_S must be a number, got 'nan'"),
         ({"RETRY_GIVE_UP_S": "inf"}, "RETRY_GIVE_UP_S must be a number, got 'inf'"),
