@@ -1,9 +1,10 @@
 // helm-render renders a chart the way `helm template --strict` does, for the chart tests: Go's
 // text/template with Sprig's functions and Helm's own (include, tpl, required, toYaml, ...),
-// values.yaml coalesced with -f files, and Helm's built-in objects. No Helm binary can be
-// installed on the build machines (its downloads are out of reach); Go and Sprig come from
-// Debian. Like Helm 3 it checks the values against values.schema.json with gojsonschema. It covers what a chart without dependencies, Files or lookup needs, and errors
-// loudly on anything else (missing keys included) rather than guessing.
+// values.yaml coalesced with -f files, Helm's built-in objects, and, like Helm 3, the values
+// checked against values.schema.json with gojsonschema. No Helm binary can be installed on the
+// build machines (its downloads are out of reach); Go, Sprig and gojsonschema come from Debian.
+// It covers what a chart without dependencies, Files or lookup needs, and errors loudly on
+// anything else (missing keys included) rather than guessing.
 //
 //	helm-render [-f values.yaml]... [-release NAME] [-namespace NS] CHART_DIR
 package main
@@ -43,11 +44,12 @@ func main() {
 	if len(*release) > 53 { // Helm's own limit, leaving room for suffixes within 63
 		fail(fmt.Errorf("release name %q exceeds max length of 53", *release))
 	}
-	out, err := render(flag.Arg(0), files, *release, *namespace)
+	out, notes, err := render(flag.Arg(0), files, *release, *namespace)
 	if err != nil {
 		fail(err)
 	}
 	os.Stdout.WriteString(out)
+	os.Stderr.WriteString(notes)
 }
 
 func fail(err error) {
@@ -115,25 +117,26 @@ func capitalised(metadata map[string]interface{}) map[string]interface{} {
 	return out
 }
 
-func render(chartDir string, files []string, release, namespace string) (string, error) {
+// render returns the manifests and, apart, NOTES.txt (Helm prints it after installing).
+func render(chartDir string, files []string, release, namespace string) (string, string, error) {
 	metadata, err := readYAML(filepath.Join(chartDir, "Chart.yaml"))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	values, err := readYAML(filepath.Join(chartDir, "values.yaml"))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	for _, file := range files {
 		override, err := readYAML(file)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		values = coalesce(values, override)
 	}
 	name, _ := metadata["name"].(string)
 	if err := validateValues(chartDir, name, values); err != nil {
-		return "", err
+		return "", "", err
 	}
 	top := map[string]interface{}{
 		"Values": values,
@@ -188,51 +191,47 @@ func render(chartDir string, files []string, release, namespace string) (string,
 
 	paths, err := filepath.Glob(filepath.Join(chartDir, "templates", "*"))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	sort.Strings(paths)
-	var rendered []string
+	var bases []string
 	for _, path := range paths {
 		text, err := os.ReadFile(path)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		if _, err := root.New(name + "/templates/" + filepath.Base(path)).Parse(string(text)); err != nil {
-			return "", err
+			return "", "", err
 		}
-		rendered = append(rendered, filepath.Base(path))
+		bases = append(bases, filepath.Base(path))
 	}
-	var out strings.Builder
-	for _, base := range rendered {
-		if strings.HasPrefix(base, "_") || base == "NOTES.txt" {
-			continue
-		}
+	execute := func(base string) (string, error) {
 		full := name + "/templates/" + base
 		top["Template"] = map[string]interface{}{"Name": full, "BasePath": name + "/templates"}
 		var buf bytes.Buffer
-		if err := root.ExecuteTemplate(&buf, full, top); err != nil {
-			return "", err
-		}
-		if strings.TrimSpace(buf.String()) == "" {
+		err := root.ExecuteTemplate(&buf, full, top)
+		return buf.String(), err
+	}
+	var out strings.Builder
+	notes := ""
+	for _, base := range bases {
+		text, err := "", error(nil)
+		switch {
+		case strings.HasPrefix(base, "_"):
 			continue
+		case base == "NOTES.txt":
+			notes, err = execute(base)
+		default:
+			text, err = execute(base)
 		}
-		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", full, strings.TrimSpace(buf.String()))
-	}
-	if notes := filepath.Join(chartDir, "templates", "NOTES.txt"); fileExists(notes) {
-		var buf bytes.Buffer
-		full := name + "/templates/NOTES.txt"
-		top["Template"] = map[string]interface{}{"Name": full, "BasePath": name + "/templates"}
-		if err := root.ExecuteTemplate(&buf, full, top); err != nil {
-			return "", err
+		if err != nil {
+			return "", "", err
 		}
-		fmt.Fprintf(os.Stderr, "%s", buf.String())
+		if strings.TrimSpace(text) != "" {
+			fmt.Fprintf(&out, "---\n# Source: %s/templates/%s\n%s\n", name, base, strings.TrimSpace(text))
+		}
 	}
-	return out.String(), nil
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+	return out.String(), notes, nil
 }
 
 // validateValues is Helm's check of the final values against the chart's values.schema.json.
