@@ -42,9 +42,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* The full name plus "-SUFFIX", still at most 63 characters: (list . "SUFFIX"). */}}
+{{- define "akeneo-consumer.suffixedName" -}}
+{{- $suffix := index . 1 }}
+{{- $room := sub 62 (len $suffix) | int }}
+{{- printf "%s-%s" (include "akeneo-consumer.fullname" (index . 0) | trunc $room | trimSuffix "-") $suffix }}
+{{- end }}
+
 {{/* The Secret the Akeneo credentials come from: the user's, or the one this chart makes. */}}
 {{- define "akeneo-consumer.akeneoSecretName" -}}
-{{- default (printf "%s-akeneo" (include "akeneo-consumer.fullname" . | trunc 56 | trimSuffix "-")) .Values.akeneo.existingSecret }}
+{{- default (include "akeneo-consumer.suffixedName" (list . "akeneo")) .Values.akeneo.existingSecret }}
 {{- end }}
 
 {{/* Values the service cannot start without, checked before anything is rendered. */}}
