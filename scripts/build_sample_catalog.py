@@ -9,7 +9,7 @@ Reads ``<source>/icecat/*.csv`` (Akeneo's demo attributes and options) and ``<so
 * ``consumer/mapping/units.json``: per measurement family, per Akeneo unit code, its symbol,
   alternative symbols and UN/CEFACT common code (Recommendation 20), for the mapping's unit lookup.
 
-Usage: ``python scripts/build_sample_catalog.py [--source ../shared/akeneo] [--check]``.
+Usage: ``python scripts/build_sample_catalog.py [--source data/akeneo] [--check]``.
 ``--check`` exits 1 when the committed files differ from what the sources give.
 """
 
@@ -468,7 +468,7 @@ def _dump(data: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--source", type=Path, default=ROOT.parent / "shared" / "akeneo")
+    parser.add_argument("--source", type=Path, default=ROOT / "data" / "akeneo")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed files are stale")
     parser.add_argument("--verbose", action="store_true", help="list dropped and fixed source data")
     args = parser.parse_args(argv)

@@ -13,8 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = json.loads((ROOT / "consumer/devstack/data/icecat_catalog.json").read_text(encoding="utf-8"))
 UNITS = json.loads((ROOT / "consumer/mapping/units.json").read_text(encoding="utf-8"))
-# Akeneo's OpenAPI description, next to the repository (see ../shared/akeneo/README.md).
-SPEC = json.loads((ROOT.parent / "shared/akeneo/akeneo-web-api.json").read_text(encoding="utf-8"))
+# Akeneo's OpenAPI description (see data/akeneo/README.md).
+SPEC = json.loads((ROOT / "data/akeneo/akeneo-web-api.json").read_text(encoding="utf-8"))
 
 ATTRIBUTE_TYPES = {
     "pim_catalog_identifier", "pim_catalog_metric", "pim_catalog_number",

@@ -1,4 +1,4 @@
-"""Reading Akeneo's Swagger 2.0 description (../shared/akeneo/akeneo-web-api.json) to check answers.
+"""Reading Akeneo's Swagger 2.0 description (data/akeneo/akeneo-web-api.json) to check answers.
 
 Swagger 2.0 schemas are JSON Schema draft 4 plus ``x-`` keys, read here with two rules that the spec's
 own examples require (``test_spec_examples_validate_under_our_reading`` proves they are needed and
@@ -29,7 +29,7 @@ KNOWN_SPEC_FLAWS = {
     "quality_scores": "quality_scores is typed object, its example is a list",
 }
 
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "akeneo" / "akeneo-web-api.json"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "data" / "akeneo" / "akeneo-web-api.json"
 
 
 @functools.cache
