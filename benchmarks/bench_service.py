@@ -1,26 +1,33 @@
-"""End-to-end throughput and memory of `akeneo-consumer run` against the simulator.
+"""End-to-end throughput, CPU and memory of `akeneo-consumer run` against the simulator, beside its peers.
 
-    python -m benchmarks.bench_service [--events 20000] [--backlog 200000]
+    python -m benchmarks.bench_service [--profiles slow,medium,fast] [--seconds 15] [--backlog 200000]
 
-The simulator answers each collection request after 50 ms + 2 ms per product and refuses more
-than 4 concurrent requests with 429, like a SaaS PIM under fair use.
-The simulator runs in a process of its own, like a real PIM. Side by side:
+The simulator runs in a process of its own (as a real PIM would: it must not share our GIL),
+answers each collection request after ``base + per product x lines`` and refuses a 5th
+concurrent request with 429, like a SaaS PIM under fair use. Three Akeneo speeds:
 
-* ceiling: 4 requests x 100 products / (0.05 + 100 x 0.002) s = 1600 products/s;
-* hand-written: 4 threads, each PATCHing pre-mapped batches of 100 in a loop (no Kafka, no
-  mapping, no feedback): what a bare client achieves against the same simulator;
-* service: events produced to Kafka (Avro), consumed, mapped, batched, upserted, fed back and
-  committed by the real service process; its rate is measured between the first and the last
-  feedback's ``processed_at``;
-* backlog: the service's resident memory, sampled every second while it works through a
-  backlog of ``--backlog`` events.
+* slow: 200 ms + 20 ms a product; medium: 50 ms + 2 ms; fast: 5 ms + 0.2 ms.
 
-Ratios, not absolute times, are what to compare across machines.
+At each speed, side by side in one run, valid products per second of:
+
+* hand-written 4 x 100: 4 threads, each PATCHing pre-mapped batches of 100 in a loop (no Kafka,
+  no mapping, no feedback): what a bare client achieves against the same simulator;
+* one request of 100 at a time: one thread doing the same (the loop the official clients show);
+* one product per request, 4 at once: 4 threads PATCHing /products/{identifier} (a generic HTTP sink);
+* service: events produced to Kafka (Avro, 4 partitions), consumed, decoded, mapped, batched,
+  upserted, fed back and committed by the real service process with its defaults; its rate is
+  measured between the first and the last feedback's ``processed_at``, its CPU as the process's
+  CPU time over the same stretch divided by the events answered in it.
+
+The ceiling is ``4 x 100 / (base + 100 x per product)``. With ``--backlog`` the service's resident
+memory is sampled every second while it works through that many events at the medium speed.
+Ratios, not absolute times, are what to compare across machines (these are shared and noisy).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import subprocess
@@ -28,6 +35,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +51,45 @@ from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 from consumer.devstack.sample_data import sample_events
 from consumer.mapping import map_row
 
-BASE_S, PER_PRODUCT_S, CONCURRENCY, BATCH = 0.05, 0.002, 4, 100
-CEILING = CONCURRENCY * BATCH / (BASE_S + BATCH * PER_PRODUCT_S)
+CONCURRENCY, BATCH = 4, 100
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    base_s: float
+    per_product_s: float
+
+    @property
+    def ceiling(self) -> float:
+        return CONCURRENCY * BATCH / self.latency_s
+
+    @property
+    def latency_s(self) -> float:
+        """Time Akeneo takes to answer a full batch."""
+        return self.base_s + BATCH * self.per_product_s
+
+    @property
+    def label(self) -> str:
+        return f"{self.base_s * 1000:g} ms + {self.per_product_s * 1000:g} ms a product"
+
+
+PROFILES = {
+    "slow": Profile("slow", 0.2, 0.02),
+    "medium": Profile("medium", 0.05, 0.002),
+    "fast": Profile("fast", 0.005, 0.0002),
+}
 
 
 class SimProcess:
-    """The simulator in a process of its own (as a real PIM would be: it must not share our GIL),
-    driven through its /_sim/ inspection API."""
+    """The simulator in a process of its own, driven through its /_sim/ inspection API."""
 
     def __init__(self) -> None:
         self.port = free_port()
         args = [sys.executable, "-m", "consumer.devstack.akeneo_sim", "--port", str(self.port)]
-        args += ["--latency-base", str(BASE_S), "--latency-per-product", str(PER_PRODUCT_S)]
-        args += ["--max-concurrency", str(CONCURRENCY)]
+        # Validation off: this measures the service, not the simulator's checks.
+        args += ["--max-concurrency", str(CONCURRENCY), "--no-validate"]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert self.proc.stdout is not None
         banner = self.proc.stdout.readline().decode()
@@ -72,55 +107,115 @@ class SimProcess:
             "AKENEO_PASSWORD": c.password,
         }
 
+    def use(self, profile: Profile) -> None:
+        knobs = {"latency_base_s": profile.base_s, "latency_per_product_s": profile.per_product_s}
+        requests.post(f"{self.base_url}/_sim/knobs", json=knobs, timeout=10).raise_for_status()
+
     def stats(self) -> dict[str, Any]:
         return dict(requests.get(f"{self.base_url}/_sim/stats", timeout=10).json())
+
+    def too_many(self) -> int:
+        return sum(r["count"] for r in self.stats()["requests"] if r["status"] == 429)
+
+    def requests_total(self) -> int:
+        return int(self.stats()["requests_total"])
 
     def clear(self) -> None:
         requests.post(f"{self.base_url}/_sim/clear-products", timeout=10).raise_for_status()
         requests.post(f"{self.base_url}/_sim/reset", timeout=10).raise_for_status()
+
+    def token(self) -> str:
+        creds = self.credentials
+        return str(
+            requests.post(
+                f"{self.base_url}/api/oauth/v1/token",
+                json={"grant_type": "password", "username": creds.username, "password": creds.password},
+                auth=(creds.client_id, creds.secret),
+                timeout=10,
+            ).json()["access_token"]
+        )
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
 
 
-def hand_written(sim: SimProcess, payloads: list[dict[str, Any]]) -> float:
-    """Products/s of 4 threads sending batches of 100 with plain requests."""
-    creds = sim.credentials
-    token = requests.post(
-        f"{sim.base_url}/api/oauth/v1/token",
-        json={"grant_type": "password", "username": creds.username, "password": creds.password},
-        auth=(creds.client_id, creds.secret),
-        timeout=10,
-    ).json()["access_token"]
-    bodies = [
-        b"\n".join(orjson.dumps(p) for p in payloads[i : i + BATCH]) for i in range(0, len(payloads), BATCH)
-    ]
+# --- the peers: plain clients with requests, no Kafka, no mapping, no feedback -------------------------
+
+
+def _timed_workers(threads: int, seconds: float, work: Callable[[requests.Session], int]) -> float:
+    """Products/s of ``threads`` threads each calling ``work`` (one request, returns products done)
+    until ``seconds`` have passed; a request under way when time is up still counts."""
+    done = [0]
     lock = threading.Lock()
+    started = time.perf_counter()
+    deadline = started + seconds
 
     def worker() -> None:
         session = requests.Session()
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/vnd.akeneo.collection+json",
-        }
-        while True:
+        while time.perf_counter() < deadline:
+            n = work(session)
             with lock:
-                if not bodies:
-                    return
-                body = bodies.pop()
-            reply = session.patch(
-                f"{sim.base_url}/api/rest/v1/products", data=body, headers=headers, timeout=30
-            )
-            assert reply.status_code == 200, reply.status_code
+                done[0] += n
 
-    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-    started = time.perf_counter()
-    for t in threads:
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
         t.start()
-    for t in threads:
+    for t in pool:
         t.join()
-    return len(payloads) / (time.perf_counter() - started)
+    return done[0] / (time.perf_counter() - started)
+
+
+def batches_peer(sim: SimProcess, payloads: list[dict[str, Any]], threads: int, seconds: float) -> float:
+    """``threads`` threads PATCHing batches of 100 (4: the hand-written client; 1: the official loop)."""
+    bodies = [
+        b"\n".join(orjson.dumps(p) for p in payloads[i : i + BATCH])
+        for i in range(0, len(payloads) - BATCH + 1, BATCH)
+    ]
+    headers = {
+        "Authorization": f"Bearer {sim.token()}",
+        "Content-Type": "application/vnd.akeneo.collection+json",
+    }
+    cursor = _cycle(bodies)
+
+    def one(session: requests.Session) -> int:
+        reply = session.patch(
+            f"{sim.base_url}/api/rest/v1/products", data=cursor(), headers=headers, timeout=60
+        )
+        assert reply.status_code == 200, reply.status_code
+        return BATCH
+
+    return _timed_workers(threads, seconds, one)
+
+
+def single_peer(sim: SimProcess, payloads: list[dict[str, Any]], seconds: float) -> float:
+    """4 threads PATCHing one product per request."""
+    headers = {"Authorization": f"Bearer {sim.token()}", "Content-Type": "application/json"}
+    cursor = _cycle(payloads)
+
+    def one(session: requests.Session) -> int:
+        product = cursor()
+        url = f"{sim.base_url}/api/rest/v1/products/{product['identifier']}"
+        reply = session.patch(url, data=orjson.dumps(product), headers=headers, timeout=60)
+        assert reply.status_code in (201, 204), reply.status_code
+        return 1
+
+    return _timed_workers(CONCURRENCY, seconds, one)
+
+
+def _cycle(items: list[Any]) -> Callable[[], Any]:
+    """A thread-safe endless round over ``items``."""
+    lock = threading.Lock()
+    it = itertools.cycle(items)
+
+    def next_item() -> Any:
+        with lock:
+            return next(it)
+
+    return next_item
+
+
+# --- the service -------------------------------------------------------------------------------
 
 
 def produce(bootstrap: str, topic: str, count: int, seed: int) -> None:
@@ -173,17 +268,40 @@ class ServiceRun:
         match = re.search(r"VmRSS:\s+(\d+) kB", status)
         return int(match.group(1)) / 1024 if match else 0.0
 
+    def cpu_s(self) -> float:
+        """User + system CPU time of the service process so far."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(60)
 
 
+@dataclass
+class Watched:
+    answered: int
+    first_ms: int
+    last_ms: int
+    cpu_s: float  # service CPU between the first and the last feedback read
+    counted: int  # feedback events read between those two CPU samples
+
+    def rate(self, latency_s: float) -> float:
+        """Events/s from the first request: the first answer comes one request latency after it."""
+        return self.answered / ((self.last_ms - self.first_ms) / 1000 + latency_s)
+
+
 def watch_feedback(
-    bootstrap: str, topic: str, count: int, timeout_s: float, on_tick: Any = None
-) -> tuple[int, int, int]:
-    """(answered, first processed_at, last processed_at) once ``count`` feedback events are read."""
-    codec = make_codec("avro")
+    bootstrap: str, topic: str, count: int, timeout_s: float, run: ServiceRun, on_tick: Any = None
+) -> Watched:
+    """Reads feedback until ``count`` messages are in (or the timeout).
+
+    Counts messages and reads their Kafka timestamps (set when the service produced them) instead of
+    decoding them: the watcher shares the machine with the service, so it must cost next to nothing.
+    A clean run answers each event exactly once; the end-to-end tests check that, not this.
+    """
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -193,78 +311,129 @@ def watch_feedback(
         }
     )
     consumer.subscribe([topic])
-    seen: set[str] = set()
+    seen = 0
     first, last = 2**62, 0
+    cpu_first: tuple[float, int] | None = None
     deadline = time.monotonic() + timeout_s
     next_tick = time.monotonic()
     try:
-        while len(seen) < count and time.monotonic() < deadline:
+        while seen < count and time.monotonic() < deadline:
             for msg in consumer.consume(2000, 0.2):
                 if msg.error() is None:
-                    fb = codec.decode_feedback(msg.value(), topic)
-                    seen.add(fb.event_id)
-                    first, last = min(first, fb.processed_at), max(last, fb.processed_at)
+                    seen += 1
+                    stamp = msg.timestamp()[1]
+                    first, last = min(first, stamp), max(last, stamp)
+            if seen and cpu_first is None:
+                cpu_first = (run.cpu_s(), seen)
             if on_tick is not None and time.monotonic() >= next_tick:
-                on_tick(len(seen))
+                on_tick(seen)
                 next_tick += 1.0
+        cpu_end = run.cpu_s()
     finally:
         consumer.close()
-    return len(seen), first, last
+    cpu0, n0 = cpu_first or (cpu_end, seen)
+    return Watched(seen, first, last, cpu_end - cpu0, seen - n0)
+
+
+def service_rate(
+    broker: TansuBroker, sim: SimProcess, profile: Profile, events: int, logdir: Path
+) -> tuple[Watched, int, int]:
+    sim.clear()
+    run = ServiceRun(broker, sim, f"throughput-{profile.name}", logdir / f"throughput-{profile.name}.log")
+    produce(broker.bootstrap, run.topic, events, seed=2)
+    run.start()
+    try:
+        watched = watch_feedback(
+            broker.bootstrap, run.results, events, events / profile.ceiling * 4 + 120, run
+        )
+    finally:
+        run.stop()
+    return watched, sim.too_many(), sim.requests_total()
+
+
+def backlog_memory(broker: TansuBroker, sim: SimProcess, profile: Profile, events: int, logdir: Path) -> str:
+    sim.clear()
+    run = ServiceRun(broker, sim, "backlog", logdir / "backlog.log")
+    produce(broker.bootstrap, run.topic, events, seed=3)
+    run.start()
+    samples: list[tuple[int, float]] = []
+    try:
+        watched = watch_feedback(
+            broker.bootstrap,
+            run.results,
+            events,
+            events / profile.ceiling * 4 + 120,
+            run,
+            on_tick=lambda n: samples.append((n, run.rss_mib())),
+        )
+    finally:
+        run.stop()
+    warm = [rss for n, rss in samples if n >= events * 0.05] or [float("nan")]
+    quarters = [next((rss for n, rss in samples if n >= events * q), float("nan")) for q in (0.25, 0.5, 0.75)]
+    return (
+        f"backlog {events} at {profile.label}: answered {watched.answered}; RSS MiB at 25/50/75%: "
+        + "/".join(f"{q:.0f}" for q in quarters)
+        + f"; min/max after warm-up {min(warm):.0f}/{max(warm):.0f}; 429s: {sim.too_many()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=20000, help="events of the throughput run")
+    parser.add_argument(
+        "--profiles", default="slow,medium,fast", help="Akeneo speeds to run, comma-separated"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=15.0,
+        help="length of each peer's run, and the service's run at the hand-written client's rate",
+    )
     parser.add_argument("--backlog", type=int, default=200000, help="events of the memory run (0: skip)")
     args = parser.parse_args(argv)
     catalog = Catalog.from_json(load_sample_catalog())
     logdir = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    events = list(sample_events(4000, seed=1, invalid_every=0, prefix="H"))
+    payloads = [p for p in (map_row(e.identifier, e.values, catalog).payload for e in events) if p]
     sim = SimProcess()
-    with TansuBroker() as broker:
-        events = list(sample_events(args.events, seed=1, invalid_every=0, prefix="H"))
-        payloads = [p for p in (map_row(e.identifier, e.values, catalog).payload for e in events) if p]
-        bare = hand_written(sim, payloads)
-        sim.clear()
-
-        run = ServiceRun(broker, sim, "throughput", logdir / "throughput.log")
-        produce(broker.bootstrap, run.topic, args.events, seed=2)
-        run.start()
-        answered, first, last = watch_feedback(broker.bootstrap, run.results, args.events, 600)
-        run.stop()
-        rate = (answered - 1) / max(0.001, (last - first) / 1000)
-        too_many = sim.stats()["too_many_requests"]
-        print(f"ceiling                       {CEILING:8.0f} products/s")
-        print(f"hand-written 4 x 100          {bare:8.0f} products/s  ({bare / CEILING:.2f} of ceiling)")
+    rows = []
+    try:
+        with TansuBroker() as broker:
+            for name in args.profiles.split(","):
+                profile = PROFILES[name]
+                sim.use(profile)
+                sim.clear()
+                hand = batches_peer(sim, payloads, CONCURRENCY, args.seconds)
+                one_loop = batches_peer(sim, payloads, 1, args.seconds)
+                single = single_peer(sim, payloads, args.seconds)
+                # at least 10 rounds of 4 requests, at most a minute's work at the fastest speed
+                count = min(60000, max(4000, int(hand * args.seconds) // 1000 * 1000))
+                watched, too_many, total = service_rate(broker, sim, profile, count, logdir)
+                cpu_us = watched.cpu_s / max(1, watched.counted) * 1e6
+                rate = watched.rate(profile.latency_s)
+                rows.append((profile, hand, one_loop, single, rate, too_many, total, cpu_us))
+                print(
+                    f"{profile.label:>28}: ceiling {profile.ceiling:7.0f}  hand-written {hand:7.0f}  "
+                    f"1x100 {one_loop:6.0f}  1 product 4x {single:5.0f}  service {rate:7.0f} "
+                    f"({rate / hand:.2f} of hand-written, {rate / profile.ceiling:.2f} of ceiling; "
+                    f"{watched.answered}/{count} answered; CPU {cpu_us:.0f} µs/event; "
+                    f"429s {too_many}/{total})",
+                    flush=True,
+                )
+            if args.backlog:
+                print(backlog_memory(broker, sim, PROFILES["medium"], args.backlog, logdir), flush=True)
+    finally:
+        sim.stop()
+    print()
+    print(
+        "| Akeneo latency | ceiling | hand-written 4 x 100 | one request of 100 at a time | "
+        "one product per request, 4 at once | service | service CPU µs/event | 429s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for profile, hand, one_loop, single, rate, too_many, total, cpu_us in rows:
         print(
-            f"service end to end            {rate:8.0f} events/s    ({rate / CEILING:.2f} of ceiling, "
-            f"{rate / bare:.2f} of hand-written; {answered}/{args.events} answered; 429s: {too_many})"
+            f"| {profile.label} | {profile.ceiling:,.0f} | {hand:,.0f} | {one_loop:,.0f} | {single:,.0f} | "
+            f"{rate:,.0f} ({rate / hand:.2f}) | {cpu_us:.0f} | {too_many} of {total} |"
         )
-        if args.backlog:
-            sim.clear()
-            backlog = ServiceRun(broker, sim, "backlog", logdir / "backlog.log")
-            produce(broker.bootstrap, backlog.topic, args.backlog, seed=3)
-            backlog.start()
-            samples: list[tuple[int, float]] = []
-            done, _, _ = watch_feedback(
-                broker.bootstrap,
-                backlog.results,
-                args.backlog,
-                args.backlog / CEILING * 3 + 120,
-                on_tick=lambda n: samples.append((n, backlog.rss_mib())),
-            )
-            backlog.stop()
-            warm = [rss for n, rss in samples if n >= args.backlog * 0.05]
-            quarters = [
-                next((rss for n, rss in samples if n >= args.backlog * q), float("nan"))
-                for q in (0.25, 0.5, 0.75)
-            ]
-            print(
-                f"backlog {args.backlog}: answered {done}; RSS MiB at 25/50/75%: "
-                + "/".join(f"{q:.0f}" for q in quarters)
-                + f"; min/max after warm-up {min(warm):.0f}/{max(warm):.0f}"
-                + f"; 429s: {sim.stats()['too_many_requests']}"
-            )
-    sim.stop()
     print(f"(service logs in {logdir})")
     return 0
 

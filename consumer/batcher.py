@@ -6,7 +6,8 @@ flight together and Akeneo applies each product's events in the order they were 
 A batch holds one operation only (collection PATCH for upserts, single DELETEs otherwise)
 and leaves when it is full or when its oldest event has waited ``linger_s``.
 
-Pure data structure: no Kafka, no HTTP, no threads; the pipeline drives it.
+Pure data structure: no Kafka, no HTTP, no threads; the pipeline's batch step drives it (and
+locks it: it is shared with the threads that send the batches).
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ class Batcher(Generic[ItemT]):
         """Events waiting, not yet handed out in a batch."""
         return self._pending
 
-    def add(self, item: ItemT) -> None:
+    def add(self, item: ItemT) -> int:
+        """Queue ``item``; returns how many events of its operation are now ready to go if it is one
+        of them (1: the first, so a deadline to wait for; the limit: a full batch), else 0."""
         now = self._clock()
         queue = self._queues.get(item.identifier)
         if queue is None:
@@ -66,7 +69,10 @@ class Batcher(Generic[ItemT]):
         queue.append((now, item))
         self._pending += 1
         if len(queue) == 1 and item.identifier not in self._busy:
-            self._ready_map(item.operation)[item.identifier] = now
+            ready = self._ready_map(item.operation)
+            ready[item.identifier] = now
+            return len(ready)
+        return 0
 
     def _ready_map(self, operation: str) -> OrderedDict[str, float]:
         ready = self._ready.get(operation)
@@ -112,6 +118,15 @@ class Batcher(Generic[ItemT]):
             ready = self._ready_map(head.operation)
             ready[identifier] = arrived
             ready.move_to_end(identifier, last=False)  # it has waited longest
+
+    def full(self) -> bool:
+        """A full batch is ready to go."""
+        return any(len(ready) >= self._limit for ready in self._ready.values())
+
+    def next_deadline(self) -> float | None:
+        """When the oldest ready event's linger runs out (None: nothing is ready to go)."""
+        heads = [next(iter(ready.values())) for ready in self._ready.values() if ready]
+        return min(heads) + self._linger_s if heads else None
 
     def drop(self, partition_keys: Collection[Hashable]) -> list[ItemT]:
         """Remove waiting events of these partitions (revoked); returns what was dropped."""

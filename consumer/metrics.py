@@ -108,7 +108,18 @@ class Metrics(ClientObserver):
         )
         self.feedback_errors = Counter(
             f"{PREFIX}_feedback_delivery_errors_total",
-            "Feedback or DLQ messages the broker failed to acknowledge (retried)",
+            "Feedback or DLQ messages the broker failed to acknowledge (retried, reduced or let go)",
+            registry=r,
+        )
+        self.feedback_reduced = Counter(
+            f"{PREFIX}_feedback_reduced_total",
+            "Feedback events published without their echoed values to fit the results topic's size limit",
+            registry=r,
+        )
+        self.feedback_dropped = Counter(
+            f"{PREFIX}_feedback_dropped_total",
+            "Feedback or DLQ messages that could not be delivered in any form and were let go, by kind",
+            ["kind"],
             registry=r,
         )
 

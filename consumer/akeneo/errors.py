@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from consumer.codec.events import ErrorDetail
 from consumer.errors import ConsumerError
 
 
@@ -23,7 +22,7 @@ class AkeneoApiError(AkeneoError):
         status: int,
         code: int | None,
         message: str,
-        errors: list[dict[str, Any]] | None = None,
+        errors: list[ErrorDetail] | None = None,
         endpoint: str = "",
     ) -> None:
         where = f" to {endpoint}" if endpoint else ""
@@ -31,7 +30,7 @@ class AkeneoApiError(AkeneoError):
         self.status = status
         self.code = code
         self.message = message
-        self.errors: list[dict[str, Any]] = errors or []
+        self.errors: list[ErrorDetail] = errors or []
         self.endpoint = endpoint
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+
+import orjson
+
+from consumer.codec.events import ErrorDetail
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +42,30 @@ class LineResult:
     identifier: str
     status_code: int
     message: str | None = None
-    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    errors: list[ErrorDetail] = dataclasses.field(default_factory=list)
     attempts: int = 0
 
     @property
     def ok(self) -> bool:
         return self.status_code in (201, 204)
+
+
+def error_details(raw: object) -> list[ErrorDetail]:
+    """Akeneo's ``errors`` list in the one shape the project uses; anything not an error is left out."""
+    if not raw or not isinstance(raw, list):
+        return []
+    return [
+        {
+            "property": _opt_str(e.get("property")),
+            "attribute": _opt_str(e.get("attribute")),
+            "locale": _opt_str(e.get("locale")),
+            "scope": _opt_str(e.get("scope")),
+            "message": m if isinstance(m := e.get("message"), str) else orjson.dumps(m).decode(),
+        }
+        for e in raw
+        if isinstance(e, dict)
+    ]
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from consumer.akeneo.errors import AkeneoApiError
-from consumer.akeneo.models import LineResult
+from consumer.akeneo.models import LineResult, error_details
 
 COLLECTION_TYPE = "application/vnd.akeneo.collection+json"
 MAX_LINES = 100
@@ -117,7 +117,7 @@ def read_answer(chunk: Chunk, identifiers: list[str], content: bytes, attempts: 
                 identifiers[position],
                 item["status_code"],
                 None if message is None else str(message),
-                [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+                error_details(errors),
                 attempts,
             )
         )

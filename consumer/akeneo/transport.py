@@ -28,8 +28,10 @@ from consumer.akeneo.errors import (
     AkeneoUnavailable,
 )
 from consumer.akeneo.gate import acquire_gate, release_gate
+from consumer.akeneo.models import error_details
 from consumer.akeneo.observer import ClientObserver, RetryReason
 from consumer.akeneo.retry import RetryPolicy, parse_retry_after, retry_reason
+from consumer.codec.events import ErrorDetail
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ class Reply:
         """Akeneo's ``{"code", "message", "errors"}`` body as an exception."""
         code: int | None = None
         message = ""
-        errors: list[dict[str, Any]] = []
+        errors: list[ErrorDetail] = []
         try:
             body = self.json()
         except orjson.JSONDecodeError:
@@ -74,9 +76,7 @@ class Reply:
         if isinstance(body, dict):
             code = body.get("code") if isinstance(body.get("code"), int) else None
             message = str(body.get("message") or body.get("error_description") or body.get("error") or "")
-            raw_errors = body.get("errors")
-            if isinstance(raw_errors, list):
-                errors = [e for e in raw_errors if isinstance(e, dict)]
+            errors = error_details(body.get("errors"))
         if self.status in (301, 302, 303, 307, 308):
             message = f"unexpected redirect to {self.headers.get('Location', '?')}; check the Akeneo base URL"
         if not message:
@@ -107,10 +107,15 @@ class Transport:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max_in_flight, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
-        self._session.verify = verify
         self._session.headers["User-Agent"] = _USER_AGENT
-        # requests would otherwise look the host up in ~/.netrc and replace our Authorization
-        # header with that Basic login; proxies and CA settings from the environment still apply.
+        # Proxies (HTTPS_PROXY, NO_PROXY) and CA settings (REQUESTS_CA_BUNDLE) from the environment
+        # apply, read once here: requests would read os.environ again at every request, a measurable
+        # share of the cost when the PIM is fast. Not trusting the environment afterwards also keeps
+        # ~/.netrc from replacing our Authorization header with a Basic login.
+        env = self._session.merge_environment_settings(base_url, {}, None, verify, None)
+        self._session.proxies.update(env["proxies"])
+        self._session.verify = env["verify"]
+        self._session.trust_env = False
         self._session.auth = _NoNetrc()
         # Leave the host's gate on close(), or when a client is dropped without close().
         self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, max_in_flight)

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def dump(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    from consumer.service.runner import load_startup_catalog  # HTTP imports only for this command
+    from consumer.clients import load_startup_catalog  # HTTP imports only for this command
 
     catalog = load_startup_catalog(settings)
     data = orjson.dumps(catalog.to_json(), option=orjson.OPT_INDENT_2) + b"\n"

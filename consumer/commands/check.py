@@ -78,7 +78,7 @@ def check_kafka(settings: Settings, timeout_s: float, report: Report) -> None:
 
 def check_akeneo(settings: Settings, report: Report) -> None:
     # The service's own start-up path: same client settings, same retries, same catalog loader.
-    from consumer.service.runner import load_startup_catalog
+    from consumer.clients import load_startup_catalog
 
     host = safe_url(settings.akeneo_host) or "(AKENEO_HOST not set)"
     try:

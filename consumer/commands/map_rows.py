@@ -19,7 +19,7 @@ import orjson
 
 from consumer.catalog import Catalog, CatalogError
 from consumer.codec.errors import DecodeError
-from consumer.codec.events import DELETE
+from consumer.codec.events import DELETE, ErrorDetail
 from consumer.codec.json_codec import JsonCodec
 from consumer.config import load_settings
 from consumer.errors import ConsumerError
@@ -50,7 +50,7 @@ def read_catalog(path: str) -> Catalog:
         raise ConsumerError(f"catalog file {path}: {exc}") from None
 
 
-def _rejected(identifier: str | None, event_id: str | None, errors: list[dict[str, Any]]) -> dict[str, Any]:
+def _rejected(identifier: str | None, event_id: str | None, errors: list[ErrorDetail]) -> dict[str, Any]:
     return {"identifier": identifier, "event_id": event_id, "status": "REJECTED", "errors": errors}
 
 
@@ -59,8 +59,8 @@ def _ok(identifier: str, event_id: str, payload: dict[str, Any] | None) -> dict[
 
 
 def _unreadable(number: int, exc: DecodeError) -> dict[str, Any]:
-    error = {"property": None, "attribute": None, "locale": None, "scope": None,
-             "message": f"line {number}: {exc.reason}"}
+    error: ErrorDetail = {"property": None, "attribute": None, "locale": None, "scope": None,
+                          "message": f"line {number}: {exc.reason}"}
     return _rejected(exc.identifier, exc.event_id, [error])
 
 

@@ -19,12 +19,12 @@ from typing import Any, TextIO
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from consumer.clients import producer_config
 from consumer.codec import Codec, EncodeError, make_codec
 from consumer.commands.kafka_support import FirstError, list_topics, quiet_client
 from consumer.config import Settings, load_settings
 from consumer.errors import ConsumerError
 from consumer.event_files import NULL_MARKER, EventFile, Row, open_events
-from consumer.service.runner import producer_config
 
 DEFAULT_TIMEOUT_S = 30.0
 SHOWN_PROBLEMS = 100  # the summary lists this many skipped rows or failed deliveries, then counts the rest

@@ -29,10 +29,10 @@ from confluent_kafka import (
 )
 from confluent_kafka import TopicPartition as TP
 
+from consumer.clients import consumer_config
 from consumer.commands.kafka_support import FirstError, KafkaUnreachable, list_topics, quiet_client
 from consumer.config import Settings
 from consumer.errors import ConsumerError
-from consumer.service.runner import consumer_config
 
 BATCH = 500
 POLL_S = 0.1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from consumer.codec.events import ErrorDetail
 
-Problem = dict[str, Any]  # {"property", "attribute", "locale", "scope", "message"}
+# One error detail everywhere (mapping, Akeneo's answers, feedback): Akeneo's own shape.
+Problem = ErrorDetail
 
 
 class Invalid(Exception):

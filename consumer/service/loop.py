@@ -1,14 +1,12 @@
-"""The consumer loop: poll, decode, map, batch, dispatch, feed back, commit.
+"""The consumer loop: poll Kafka, submit to the pipeline, pause and resume, handle assignments.
 
-Everything but the Akeneo calls runs on this one thread, so the batcher, the offset tracker
-and the Kafka consumer need no locks. Each turn of the loop:
-
-1. reads what the broker has (unless paused), decodes and maps it: bad input is answered at
-   once (REJECTED feedback, DLQ copy); good events wait in the batcher;
-2. collects finished batches from the dispatcher and publishes their feedback;
-3. hands new batches to the dispatcher while it has room;
-4. commits what is finished (every event at or below the offset answered and its feedback
-   acknowledged) and pauses or resumes partitions to keep memory bounded.
+Everything but the Akeneo calls runs on this one thread (rebalance callbacks, delivery reports
+and commit confirmations included), so the steps need no locks but the one they share with the
+Akeneo senders. Each turn reads what the broker has, offers it to the pipeline and polls the
+pipeline; when the pipeline is full it says so (``MessageRejected``) and the loop pauses every
+partition, keeps the refused messages and offers them again until they are taken, then resumes.
+With work under way and nothing to read, the loop sleeps on the pipeline's ``wake`` (set by
+every Akeneo answer), a few milliseconds at most, instead of on the broker.
 """
 
 from __future__ import annotations
@@ -17,43 +15,35 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
-from consumer.batcher import Batch, Batcher
-from consumer.codec import DELETE, UPSERT, ChangeEvent, DecodeError, RegistryError
-from consumer.feedback import Publisher, now_ms
 from consumer.health_server import Health
 from consumer.metrics import Metrics
-from consumer.offsets import OffsetTracker
-from consumer.service.dispatcher import Dispatcher
-from consumer.service.items import FAILED, REJECTED, SKIPPED, Item, Outcome, Source
+from consumer.service.pipeline import Pipeline
+from consumer.service.steps import Hold, MessageRejected
+from consumer.work import Source
 
 log = logging.getLogger(__name__)
 
-REGISTRY_RETRY_S = 2.0
-
-# A product's mapping: (payload, None) when valid, (None, errors) when rejected.
-MapResult = tuple[dict[str, Any] | None, list[dict[str, Any]] | None]
-Mapper = Callable[[ChangeEvent], MapResult]
-Decoder = Callable[[bytes, str, bytes | None], ChangeEvent]
+TP = tuple[str, int]
 
 
 @dataclass(frozen=True)
 class LoopSettings:
-    batch_limit: int
-    linger_s: float
-    max_buffered: int
-    dry_run: bool
-    tombstone_delete: bool
-    shutdown_grace_s: float
+    shutdown_grace_s: float = 30.0
     rebalance_drain_s: float = 10.0
-    commit_interval_s: float = 1.0
     lag_interval_s: float = 5.0
     max_poll_records: int = 500
+    idle_poll_s: float = 0.1  # broker wait when nothing is under way
+    busy_wait_s: float = 0.005  # longest sleep on the pipeline's wake while work is under way
+    # Pausing a partition drops what librdkafka prefetched for it, so a pipeline full for a moment
+    # is waited out without reading (the prefetch, bounded by queued.max.messages.kbytes, stays);
+    # only a pipeline full this long pauses the partitions (as arroyo does).
+    pause_after_s: float = 2.0
 
 
 class ConsumerLoop:
@@ -61,261 +51,153 @@ class ConsumerLoop:
         self,
         consumer: Consumer,
         topic: str,
-        decode: Decoder,
-        mapper: Mapper,
-        publisher_factory: Callable[[Callable[[Source], None]], Publisher],
-        dispatcher: Dispatcher,
+        pipeline: Pipeline,
         settings: LoopSettings,
         metrics: Metrics,
         health: Health,
-        on_rejected_by_akeneo: Callable[[list[dict[str, Any]]], None] = lambda errors: None,
+        clock: Any = time.monotonic,
     ) -> None:
         self._consumer = consumer
         self._topic = topic
-        self._decode = decode
-        self._map = mapper
-        self._dispatcher = dispatcher
+        self._pipeline = pipeline
         self._s = settings
         self._metrics = metrics
         self._health = health
-        self._on_rejected_by_akeneo = on_rejected_by_akeneo
-        self._tracker = OffsetTracker()
-        self._publisher = publisher_factory(self._finished)
-        self._batcher: Batcher[Item] = Batcher(settings.batch_limit, settings.linger_s)
-        self._assigned: set[tuple[str, int]] = set()
-        self._epochs: dict[tuple[str, int], int] = {}  # bumped at each revocation of a partition
-        self._held: dict[tuple[str, int], float] = {}  # partitions waiting for the registry, until when
-        self._paused = False  # wanted: at the bound until half of it has drained
-        self._paused_tps: set[tuple[str, int]] = set()  # partitions this loop has paused
+        self._clock = clock
+        self._assigned: set[TP] = set()
+        self._held: dict[TP, float] = {}  # partitions waiting for the schema registry, until when
+        self._refused: deque[Message] = deque()  # read, refused by a full pipeline: offered again first
+        self._refused_since: float | None = None
+        self._paused: set[TP] = set()  # paused because the pipeline is full
         self._stop = threading.Event()
-        self._last_commit = 0.0
         self._last_lag = 0.0
 
-    # --- lifecycle ---------------------------------------------------------------------------
+    # --- lifecycle ---------------------------------------------------------------------------------
     def request_stop(self) -> None:
         self._stop.set()
 
     def run(self) -> None:
+        self.subscribe()
+        while not self._stop.is_set():
+            self.turn()
+        self.shutdown()
+
+    def subscribe(self) -> None:
         self._consumer.subscribe(
             [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
-        while not self._stop.is_set():
-            self._turn()
-        self._shutdown()
 
-    def _turn(self) -> None:
+    def turn(self) -> None:
         self._health.beat()
-        busy = bool(self._dispatcher.batches()) or len(self._batcher) > 0
-        room = self._s.max_buffered - self._tracker.open_events
-        count = max(1, min(self._s.max_poll_records, room))
-        # With batches in flight, wait on Akeneo's answers rather than on the broker, so a finished
-        # batch is followed by the next one at once (no idle request slot).
-        messages = self._consumer.consume(count, 0 if busy else 0.1)
-        for message in messages:
-            self._receive(message)
         self._release_held()
-        self._collect(0.01 if busy and not messages else 0.0)
-        self._dispatch(flush=False)
-        self._publisher.poll(0)
-        self._maybe_commit()
-        self._backpressure()
+        read = 0
+        if self._refused:
+            self._offer(self._refused)
+        if not self._refused or self._paused:
+            # While paused, reading serves rebalances and keeps the group membership alive; what
+            # comes is from partitions assigned since, paused in their turn below.
+            busy = self._pipeline.busy()
+            room = max(1, min(self._s.max_poll_records, self._pipeline.room))
+            messages = self._consumer.consume(room, 0 if busy or self._refused else self._s.idle_poll_s)
+            read = len(messages)
+            if self._refused:
+                self._refused.extend(messages)
+            else:
+                self._offer(deque(messages))
+        self._pipeline.poll()
+        self._keep_paused()
         self._maybe_report_lag()
+        if (not read or self._refused) and self._pipeline.busy():
+            self._pipeline.wake.wait(self._s.busy_wait_s)
+            self._pipeline.wake.clear()
 
     # --- reading -------------------------------------------------------------------------------
-    def _receive(self, message: Message) -> None:
+    def _offer(self, messages: deque[Message]) -> None:
+        """Submit in order; on MessageRejected keep the rest (in order) and pause everything."""
+        while messages:
+            message = messages[0]
+            try:
+                self._submit(message)
+            except MessageRejected:
+                self._refused = messages
+                if self._refused_since is None:
+                    self._refused_since = self._clock()
+                return
+            messages.popleft()
+        self._refused = deque()
+        self._refused_since = None
+        self._resume_all()
+
+    def _submit(self, message: Message) -> None:
         err = message.error()
         if err is not None:
-            if not err.retriable() and err.fatal():
+            if err.fatal():
                 raise KafkaException(err)
             log.warning("consumer error: %s", err)
             return
-        topic, partition, offset = message.topic() or "", message.partition() or 0, message.offset() or 0
-        if (topic, partition) in self._held:
-            return  # read again once the registry answers
-        headers = message.headers()
+        topic, partition = message.topic() or "", message.partition() or 0
+        tp = (topic, partition)
+        if tp in self._held or tp not in self._assigned:
+            return  # read again once the registry answers; or revoked since it was fetched
         source = Source(
             topic,
             partition,
-            offset,
+            message.offset() or 0,
             message.key(),
             message.value(),
-            _plain_headers(headers),
-            self._epochs.get((topic, partition), 0),
+            _plain_headers(message.headers()),
+            self._pipeline.epoch_of(tp),
         )
-        if source.value is None:
-            self._track(source)
-            self._tombstone(source)
-            return
         try:
-            event = self._decode(source.value, topic, source.key)
-        except DecodeError as exc:
-            self._track(source)
-            self._undecodable(source, exc)
-            return
-        except RegistryError as exc:
-            self._hold(source, exc)
-            return
-        self._track(source)
-        item = Item(
-            source, event.event_id, event.identifier, event.operation, event.occurred_at, dict(event.values)
-        )
-        if event.operation == DELETE:
-            self._enqueue(item)
-            return
-        payload, errors = self._map(event)
-        if payload is None:
-            outcome = Outcome(REJECTED, 422, "rejected before sending: invalid values", errors or [])
-            self._answer(item, outcome)
-            return
-        item.payload = payload
-        self._enqueue(item)
+            self._pipeline.submit(source)
+        except Hold as hold:
+            self._hold(hold)
 
-    def _track(self, source: Source) -> None:
-        self._tracker.add(source.tp, source.offset)
-        self._metrics.events_consumed.labels(source.topic).inc()
-
-    def _hold(self, source: Source, exc: Exception) -> None:
+    def _hold(self, hold: Hold) -> None:
         """The registry, not the message, failed: read this partition again from here later."""
-        log.warning("schema registry unavailable, retrying in %ss: %s", REGISTRY_RETRY_S, exc)
-        tp = TopicPartition(source.topic, source.partition, source.offset)
+        log.warning("schema registry unavailable, retrying in %ss: %s", hold.retry_s, hold)
+        tp = TopicPartition(hold.topic, hold.partition, hold.offset)
         self._consumer.pause([tp])
         self._consumer.seek(tp)
-        self._held[source.tp] = time.monotonic() + REGISTRY_RETRY_S
+        self._held[(hold.topic, hold.partition)] = self._clock() + hold.retry_s
 
     def _release_held(self) -> None:
-        now = time.monotonic()
+        if not self._held:
+            return
+        now = self._clock()
         for tp, until in list(self._held.items()):
             if now >= until:
                 del self._held[tp]
-                if not self._paused and tp in self._assigned:
+                if tp in self._assigned and tp not in self._paused:
                     self._consumer.resume([TopicPartition(*tp)])
 
-    def _tombstone(self, source: Source) -> None:
-        identifier = (source.key or b"").decode("utf-8", "replace")
-        event_id = f"{source.topic}:{source.partition}:{source.offset}"
-        if self._s.tombstone_delete and identifier:
-            self._enqueue(Item(source, event_id, identifier, DELETE, now_ms()))
+    # --- flow control ----------------------------------------------------------------------------
+    def _pause_all(self) -> None:
+        newly = self._assigned - self._paused
+        if newly:
+            self._consumer.pause([TopicPartition(t, p) for t, p in newly])
+            self._paused |= newly
+            self._metrics.paused_partitions.set(len(self._paused))
+
+    def _keep_paused(self) -> None:
+        """Full for ``pause_after_s``: pause every partition, those assigned since included."""
+        self._metrics.buffered_events.set(self._pipeline.open_events)
+        if self._refused_since is not None and self._clock() - self._refused_since >= self._s.pause_after_s:
+            self._pause_all()
+
+    def _resume_all(self) -> None:
+        if not self._paused:
             return
-        why = "tombstone skipped: deleting from a tombstone is off (TOMBSTONE_DELETE=false)"
-        if not identifier:
-            why = "tombstone without a key: nothing to delete"
-        self._answer(Item(source, event_id, identifier, DELETE, now_ms()), Outcome(SKIPPED, 0, why))
-
-    def _undecodable(self, source: Source, exc: DecodeError) -> None:
-        identifier = exc.identifier or (source.key or b"").decode("utf-8", "replace")
-        reason = f"undecodable: {exc}"
-        event_id = exc.event_id or f"{source.topic}:{source.partition}:{source.offset}"
-        outcome = Outcome(REJECTED, 422, f"{reason}; the message was copied to the DLQ")
-        self._publisher.publish(
-            source,
-            event_id=event_id,
-            identifier=identifier,
-            operation=UPSERT,
-            occurred_at=now_ms(),
-            outcome=outcome,
-            dlq_reason=reason,
-            feedback=bool(identifier),
-        )
-
-    def _enqueue(self, item: Item) -> None:
-        if self._s.dry_run:
-            outcome = Outcome(SKIPPED, 0, "dry run: valid, not sent to Akeneo")
-            self._answer(item, outcome)
-            return
-        self._batcher.add(item)
-
-    def _answer(self, item: Item, outcome: Outcome, dlq_reason: str | None = None) -> None:
-        self._publisher.publish(
-            item.source,
-            event_id=item.event_id,
-            identifier=item.identifier,
-            operation=item.operation,
-            occurred_at=item.occurred_at,
-            outcome=outcome,
-            values=item.values,
-            dlq_reason=dlq_reason,
-        )
-
-    # --- Akeneo ----------------------------------------------------------------------------------
-    def _dispatch(self, flush: bool) -> None:
-        free = self._dispatcher.free
-        if free <= 0:
-            return
-        for batch in self._batcher.take(free, flush=flush):
-            self._metrics.batch_size.observe(len(batch))
-            self._dispatcher.submit(batch)
-
-    def _collect(self, timeout: float) -> None:
-        for batch, outcomes in self._dispatcher.completed(timeout):
-            self._batcher.complete(batch)
-            if outcomes is None:
-                continue  # cancelled: no final answer; the next owner reads these events again
-            akeneo_errors: list[dict[str, Any]] = []
-            for item, outcome in zip(batch.items, outcomes, strict=True):
-                if self._epochs.get(item.source.tp, 0) != item.source.epoch:
-                    continue  # revoked while in flight and abandoned (even if assigned again since)
-                if outcome.answered_at_ms is not None:
-                    waited_s = (outcome.answered_at_ms - item.occurred_at) / 1000
-                    self._metrics.event_to_answer.observe(max(0.0, waited_s))
-                if outcome.status == REJECTED:
-                    akeneo_errors.extend(outcome.errors)
-                dlq = f"Akeneo failed: {outcome.message}" if outcome.status == FAILED else None
-                self._answer(item, outcome, dlq_reason=dlq)
-            if akeneo_errors:
-                self._on_rejected_by_akeneo(akeneo_errors)
-
-    # --- offsets and flow control ------------------------------------------------------------
-    def _finished(self, source: Source) -> None:
-        self._tracker.finish(source.tp, source.offset)
-
-    def _maybe_commit(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last_commit < self._s.commit_interval_s:
-            return
-        self._last_commit = now
-        self._commit(asynchronous=not force)
-
-    def _commit(self, asynchronous: bool, only: set[tuple[str, int]] | None = None) -> None:
-        offsets = {tp: o for tp, o in self._tracker.to_commit().items() if only is None or tp in only}
-        if not offsets:
-            return
-        tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-        try:
-            if asynchronous:
-                self._consumer.commit(offsets=tps, asynchronous=True)
-            else:
-                self._consumer.commit(offsets=tps, asynchronous=False)
-        except KafkaException as exc:
-            self._metrics.commits.labels("error").inc()
-            log.warning("commit failed (will retry): %s", exc)
-            return
-        self._tracker.committed(offsets)
-        self._metrics.commits.labels("ok").inc()
-
-    def _backpressure(self) -> None:
-        """Pause every assigned partition at the bound, resume at half of it. Applied each turn,
-        so partitions assigned while full (incremental rebalancing) are paused too."""
-        open_events = self._tracker.open_events
-        self._metrics.buffered_events.set(open_events)
-        if not self._paused and open_events >= self._s.max_buffered:
-            self._paused = True
-        elif self._paused and open_events <= self._s.max_buffered // 2:
-            self._paused = False
-        if self._paused:
-            newly = self._assigned - self._paused_tps
-            if newly:
-                self._consumer.pause([TopicPartition(t, p) for t, p in newly])
-                self._paused_tps |= newly
-        elif self._paused_tps:
-            waiting = self._paused_tps - self._held.keys()  # held ones resume when the registry answers
+        waiting = (self._paused & self._assigned) - self._held.keys()  # held ones resume on their own
+        if waiting:
             self._consumer.resume([TopicPartition(t, p) for t, p in waiting])
-            self._paused_tps.clear()
-        self._metrics.paused_partitions.set(len(self._paused_tps))
+        self._paused.clear()
+        self._metrics.paused_partitions.set(0)
 
     def _maybe_report_lag(self) -> None:
         """Lag from what this client already knows: the high watermark of the last fetch response
         and our own last commit (or read position). No broker round trip on the loop's thread."""
-        now = time.monotonic()
+        now = self._clock()
         if now - self._last_lag < self._s.lag_interval_s or not self._assigned:
             return
         self._last_lag = now
@@ -325,7 +207,7 @@ class ConsumerLoop:
                 _, high = self._consumer.get_watermark_offsets(tp, cached=True)
             except KafkaException:
                 continue
-            done = self._tracker.committed_offset((topic, partition))
+            done = self._pipeline.commit.committed_offset((topic, partition))
             if done is None:
                 done = self._consumer.position([tp])[0].offset
             if high >= 0 and done is not None and done >= 0:
@@ -346,52 +228,27 @@ class ConsumerLoop:
         # Lost, not revoked: someone else may own them already, so commit nothing.
         self._release({(p.topic, p.partition) for p in partitions}, drain_s=0.0, commit=False)
 
-    def _release(self, revoked: set[tuple[str, int]], drain_s: float, commit: bool) -> None:
-        """Finish (within ``drain_s``) or abandon the work of revoked partitions, commit, forget."""
-        self._batcher.drop(revoked)
-        deadline = time.monotonic() + drain_s
-        while self._touching(revoked) and time.monotonic() < deadline:
-            self._collect(0.05)
-            self._publisher.poll(0)
-        for batch in self._touching(revoked):
-            self._dispatcher.cancel(batch)
-        self._publisher.flush(max(0.0, deadline - time.monotonic()) + 5.0)
-        if commit:
-            self._commit(asynchronous=False, only=revoked)
-        self._tracker.forget(revoked)
+    def _release(self, revoked: set[TP], drain_s: float, commit: bool) -> None:
+        self._pipeline.release(revoked, drain_s, commit)
+        self._refused = deque(m for m in self._refused if (m.topic(), m.partition()) not in revoked)
         self._assigned -= revoked
-        self._paused_tps -= revoked
+        self._paused -= revoked
         self._health.assigned = bool(self._assigned)
         for tp in revoked:
-            self._epochs[tp] = self._epochs.get(tp, 0) + 1
             self._held.pop(tp, None)
             with contextlib.suppress(KeyError):  # no lag reported for it yet
                 self._metrics.consumer_lag.remove(tp[0], str(tp[1]))
 
-    def _touching(self, tps: set[tuple[str, int]]) -> list[Batch[Item]]:
-        return [b for b in self._dispatcher.batches() if any(i.source.tp in tps for i in b.items)]
-
     # --- shutdown --------------------------------------------------------------------------------
-    def _shutdown(self) -> None:
+    def shutdown(self) -> None:
         """Drain what was read within the grace time, commit what finished, leave the group."""
-        deadline = time.monotonic() + self._s.shutdown_grace_s
         if self._assigned:
             self._consumer.pause([TopicPartition(t, p) for t, p in self._assigned])
-        while (self._dispatcher.batches() or len(self._batcher)) and time.monotonic() < deadline:
-            self._dispatch(flush=True)
-            self._collect(0.05)
-            self._publisher.poll(0)
-        self._dispatcher.cancel_all()
-        settle = time.monotonic() + 2.0  # cancelled batches report back once their request returns
-        while self._dispatcher.batches() and time.monotonic() < settle:
-            self._collect(0.05)
-        self._publisher.flush(max(0.5, deadline - time.monotonic()))
-        self._commit(asynchronous=False)
-        unfinished = self._tracker.open_events
+        self._pipeline.shutdown(self._s.shutdown_grace_s)
+        unfinished = self._pipeline.open_events
         if unfinished:
             log.warning("shutting down with %d events unfinished; they will be read again", unfinished)
         self._consumer.close()  # triggers _on_revoke, which finds nothing left to do
-        self._dispatcher.close()
 
 
 def _plain_headers(headers: Any) -> list[tuple[str, bytes]] | None:

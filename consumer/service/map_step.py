@@ -1,0 +1,51 @@
+"""Step 2: a decoded event to the product Akeneo should receive, or its rejection.
+
+Every check that can be made before sending is made here, so a bad row is answered REJECTED at
+once (status 422, the mapping's errors naming each column) and never reaches Akeneo. In a dry
+run a valid event is answered SKIPPED instead of going on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from consumer.codec import DELETE, ChangeEvent
+from consumer.mapping import MapResult
+from consumer.service.steps import Step
+from consumer.work import Outcome, Status, Work
+
+Mapping = Callable[[ChangeEvent], MapResult]
+
+DRY_RUN = "dry run: valid, not sent to Akeneo"
+INVALID = "rejected before sending: invalid values"
+
+
+class MapStep:
+    def __init__(
+        self, mapping: Mapping, next_step: Step[Work], answer: Step[Work], dry_run: bool = False
+    ) -> None:
+        self._map = mapping
+        self._next = next_step
+        self._answer = answer
+        self._dry_run = dry_run
+
+    def submit(self, work: Work) -> None:
+        if work.event.operation != DELETE:
+            result = self._map(work.event)
+            if result.payload is None:
+                self._answer.submit(work.answer(Outcome(Status.REJECTED, 422, INVALID, list(result.errors))))
+                return
+            work.payload = result.payload
+        if self._dry_run:
+            self._answer.submit(work.answer(Outcome(Status.SKIPPED, 0, DRY_RUN)))
+            return
+        self._next.submit(work)
+
+    def poll(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def join(self, timeout_s: float) -> None:
+        pass
