@@ -94,3 +94,16 @@ def render(*values: dict[str, Any], release: str = "sync", namespace: str = "def
     manifests = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
     checked_by = {m["kind"]: validate(m) for m in manifests}
     return Release(manifests, notes, checked_by)
+
+
+# The release the alert-rule tests and the metrics check render the rules of.
+WITH_RULES: dict[str, Any] = {
+    "metrics": {"serviceMonitor": {"enabled": True}},
+    "prometheusRule": {"enabled": True},
+}
+
+
+def alert_rules(*values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules of the chart's PrometheusRule for release "sync" in namespace "default"."""
+    release = render(REQUIRED, WITH_RULES, *values, release="sync", namespace="default")
+    return [rule for group in release.one("PrometheusRule")["spec"]["groups"] for rule in group["rules"]]

@@ -18,18 +18,31 @@ from .rendering import CHART, REQUIRED, render
 from .validation import ManifestInvalid, validate
 
 # Every optional part of the chart switched on, so every kind it can render is rendered.
-EVERYTHING_ON: dict[str, Any] = {"metrics": {"serviceMonitor": {"enabled": True}}}
+EVERYTHING_ON: dict[str, Any] = {
+    "metrics": {"serviceMonitor": {"enabled": True}},
+    "grafanaDashboard": {"enabled": True},
+    "prometheusRule": {"enabled": True},
+    "keda": {"enabled": True, "partitions": 4},
+    "kafka": {
+        "existingSecret": "kafka-sasl",
+        "properties": {"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"},
+    },
+}
 BUILTIN = "Kubernetes 1.30.0 (strict)"
 
 
 def test_every_kind_is_validated_against_its_own_schema() -> None:
     assert render(REQUIRED, EVERYTHING_ON).checked_by == {
+        "ConfigMap": BUILTIN,
         "Deployment": BUILTIN,
         "PodDisruptionBudget": BUILTIN,
         "Secret": BUILTIN,
         "Service": BUILTIN,
         "ServiceAccount": BUILTIN,
         "ServiceMonitor": "CRD schema servicemonitor-monitoring-v1.json",
+        "PrometheusRule": "CRD schema prometheusrule-monitoring-v1.json",
+        "ScaledObject": "CRD schema scaledobject-keda-v1alpha1.json",
+        "TriggerAuthentication": "CRD schema triggerauthentication-keda-v1alpha1.json",
     }
 
 
@@ -54,6 +67,23 @@ def _number_as_label(monitor: dict[str, Any]) -> None:
     monitor["metadata"]["labels"]["release"] = 7
 
 
+def _misspell_rule_for(rule: dict[str, Any]) -> None:
+    first = rule["spec"]["groups"][0]["rules"][0]
+    first["fro"] = first.pop("for")
+
+
+def _misspell_max_replicas(scaled: dict[str, Any]) -> None:
+    scaled["spec"]["maxReplicas"] = scaled["spec"].pop("maxReplicaCount")
+
+
+def _number_as_trigger_metadata(scaled: dict[str, Any]) -> None:
+    scaled["spec"]["triggers"][0]["metadata"]["lagThreshold"] = 1000
+
+
+def _misspell_secret_refs(auth: dict[str, Any]) -> None:
+    auth["spec"]["secretTargetRefs"] = auth["spec"].pop("secretTargetRef")
+
+
 @pytest.mark.parametrize(
     ("kind", "spoil", "problem"),
     [
@@ -61,6 +91,10 @@ def _number_as_label(monitor: dict[str, Any]) -> None:
         ("Deployment", _quote_the_port, "'8080' is not of type 'integer'"),
         ("ServiceMonitor", _misspell_scrape_interval, "'intervall' was unexpected"),
         ("ServiceMonitor", _number_as_label, "metadata.labels.release: 7 is not of type 'string'"),
+        ("PrometheusRule", _misspell_rule_for, "'fro' was unexpected"),
+        ("ScaledObject", _misspell_max_replicas, "'maxReplicas' was unexpected"),
+        ("ScaledObject", _number_as_trigger_metadata, "lagThreshold: 1000 is not of type 'string'"),
+        ("TriggerAuthentication", _misspell_secret_refs, "'secretTargetRefs' was unexpected"),
     ],
 )
 def test_the_validation_refuses_what_the_cluster_would(
