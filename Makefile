@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/ruff check consumer tests benchmarks
+	$(BIN)/ruff check consumer tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/akeneo-consumer demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check consumer tests benchmarks
+	$(BIN)/ruff check consumer tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
