@@ -1,4 +1,5 @@
-# `make test` and `make demo` work on a fresh machine: they create .venv and install what they need.
+# `make test` and `make demo` work on a fresh machine: they create .venv and install what they need
+# from PyPI (no root, no system packages).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,16 +10,11 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,demo]'
 	touch $(STAMP)
 
-# The chart tests' `helm template` stand-in (tests/chart/helm_render); installs Go from Debian if needed.
-RENDER := build/helm-render
-$(RENDER): tests/chart/helm_render/main.go tests/chart/build-render
-	tests/chart/build-render $@
-
-test: $(STAMP) $(RENDER)
-	$(BIN)/ruff check consumer tests benchmarks
+test: $(STAMP)
+	$(BIN)/ruff check consumer tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
@@ -26,15 +22,16 @@ demo: $(STAMP)
 	$(BIN)/akeneo-consumer demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check consumer tests benchmarks
+	$(BIN)/ruff check consumer tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Render the chart with its defaults plus the values in CHART_VALUES (default: a placeholder PIM).
+# Render the chart with its defaults plus the values in CHART_VALUES (default: a placeholder PIM),
+# through Helm's own engine (the helm-python-sdk wheel).
 CHART_VALUES ?= tests/chart/example-values.yaml
-chart: $(RENDER)
-	$(RENDER) -f $(CHART_VALUES) helm
+chart: $(STAMP)
+	$(BIN)/python tests/chart/helm_template.py -f $(CHART_VALUES) helm
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

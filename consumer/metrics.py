@@ -7,6 +7,8 @@ identifiers; nothing here ever carries a secret.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 from consumer.akeneo import ClientObserver
@@ -122,6 +124,12 @@ class Metrics(ClientObserver):
             ["kind"],
             registry=r,
         )
+        # Readiness as a series, so alerts and dashboards see it without kube-state-metrics.
+        self.ready = Gauge(f"{PREFIX}_ready", "1 while /readyz answers 200, else 0", registry=r)
+
+    def watch_readiness(self, ready: Callable[[], bool]) -> None:
+        """``ready`` is asked at every scrape, so the gauge never lags the probe."""
+        self.ready.set_function(lambda: 1.0 if ready() else 0.0)
 
     # --- ClientObserver -------------------------------------------------------------------
     def on_request(self, endpoint: str, status: int, seconds: float) -> None:

@@ -28,3 +28,13 @@ def topics(kafka_broker: TansuBroker) -> Topics:
     fresh = Topics.fresh()
     fresh.create(kafka_broker.bootstrap)
     return fresh
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Every skipped test by name with its reason (pytest's own summary gives only file:line)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.section("skipped, by name")
+        for report in skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            terminalreporter.write_line(f"SKIPPED {report.nodeid}: {reason.removeprefix('Skipped: ')}")

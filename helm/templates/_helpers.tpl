@@ -81,3 +81,27 @@ print as 1e+06 from 1000000; whole numbers go through int64 so they print in ful
 {{- . }}
 {{- end }}
 {{- end }}
+
+{{/* The release's series, for the alert rules: what the chart's ServiceMonitor labels them with. */}}
+{{- define "akeneo-consumer.seriesSelector" -}}
+{{- .Values.prometheusRule.selector | default (printf "namespace=%q, job=%q" .Release.Namespace (include "akeneo-consumer.suffixedName" (list . "metrics"))) }}
+{{- end }}
+
+{{/* KEDA's Kafka scaler settings from the service's own librdkafka properties: (sasl, tls). */}}
+{{- define "akeneo-consumer.kedaSasl" -}}
+{{- $props := .Values.kafka.properties }}
+{{- $protocol := upper (toString (index $props "security.protocol" | default "PLAINTEXT")) }}
+{{- if hasPrefix "SASL_" $protocol }}
+{{- $mechanism := upper (toString (index $props "sasl.mechanism" | default (index $props "sasl.mechanisms") | default "GSSAPI")) }}
+{{- $modes := dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512" }}
+{{- if not (hasKey $modes $mechanism) }}
+{{- fail (printf "keda.enabled: the chart gives KEDA a username and password, which SASL mechanism %s does not use; PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 do" $mechanism) }}
+{{- end }}
+{{- get $modes $mechanism }}
+{{- else }}none{{ end }}
+{{- end }}
+
+{{- define "akeneo-consumer.kedaTls" -}}
+{{- $protocol := upper (toString (index .Values.kafka.properties "security.protocol" | default "PLAINTEXT")) }}
+{{- if has $protocol (list "SSL" "SASL_SSL") }}enable{{ else }}disable{{ end }}
+{{- end }}

@@ -1,21 +1,24 @@
-"""The Helm chart rendered by ``helm-render`` (a `helm template --strict` stand-in built from
-tests/chart/helm_render with Debian's Go and Sprig), parsed into manifests."""
+"""The Helm chart rendered by Helm's own engine (helm_template.py), linted, and every manifest
+validated (validation.py) before a test sees it: a values combination a test renders that Helm
+lints with a warning, or that the cluster would refuse, fails that test."""
 
 from __future__ import annotations
 
 import base64
-import subprocess
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import helm_python
 import yaml
+
+from .helm_template import merge_values, read_values, split_notes, template
+from .validation import KUBERNETES_VERSION, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm"
-RENDER = ROOT / "build" / "helm-render"
-_SOURCES = [Path(__file__).parent / "helm_render" / "main.go", Path(__file__).parent / "build-render"]
+# Helm's lint severities: 1 info, 2 warning, 3 error; strict lint fails on warnings too.
+LINT_WARNING = 2
 
 # The least a release needs: where Akeneo is and how to log in.
 REQUIRED: dict[str, Any] = {
@@ -31,21 +34,12 @@ REQUIRED: dict[str, Any] = {
 }
 
 
-class RenderError(Exception):
-    """helm-render refused the chart or the values; the message is what Helm would print."""
-
-
-def renderer() -> Path:
-    """The helm-render binary, built first when it is missing or older than its sources."""
-    if not RENDER.exists() or RENDER.stat().st_mtime < max(p.stat().st_mtime for p in _SOURCES):
-        subprocess.run([str(_SOURCES[1]), str(RENDER)], check=True)
-    return RENDER
-
-
 @dataclass
 class Release:
     manifests: list[dict[str, Any]]
     notes: str
+    # kind -> the schema that validated it ("Kubernetes 1.30.0 (strict)", "CRD schema ...")
+    checked_by: dict[str, str] = field(default_factory=dict)
 
     def kinds(self) -> list[str]:
         return sorted(m["kind"] for m in self.manifests)
@@ -79,16 +73,37 @@ def _decoded(secret: dict[str, Any]) -> dict[str, str]:
     return {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
 
 
-def render(*values: dict[str, Any], release: str = "sync") -> Release:
-    """Render with the chart's values.yaml overridden by each of ``values`` in turn."""
-    with tempfile.TemporaryDirectory() as tmp:
-        args = [str(renderer()), "-release", release]
-        for i, override in enumerate(values):
-            path = Path(tmp) / f"values-{i}.yaml"
-            path.write_text(yaml.safe_dump(override))
-            args += ["-f", str(path)]
-        done = subprocess.run([*args, str(CHART)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RenderError(done.stderr.strip())
-    manifests = [doc for doc in yaml.safe_load_all(done.stdout) if doc]
-    return Release(manifests, done.stderr)
+def release_values(*values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` as ``-f`` files, in turn: each read by Helm's reader, then merged as the CLI does."""
+    return merge_values(*(read_values(yaml.safe_dump(layer)) for layer in values))
+
+
+def lint_findings(values: dict[str, Any]) -> list[str]:
+    """What `helm lint --strict --kube-version` says about the chart with these values, info left out."""
+    report = helm_python.lint(CHART, values, strict=True, kube_version=f"v{KUBERNETES_VERSION}")
+    found = [f"{m['path']}: {m['error']}" for m in report["messages"] if m["severity"] >= LINT_WARNING]
+    return found + list(report["errors"])
+
+
+def render(*values: dict[str, Any], release: str = "sync", namespace: str = "default") -> Release:
+    """Render with the chart's values.yaml overridden by each of ``values`` in turn; raises Helm's
+    own errors. The values must lint clean and every manifest must validate."""
+    merged = release_values(*values)
+    files, notes = split_notes(template(CHART, merged, release, namespace))
+    assert not (findings := lint_findings(merged)), findings
+    manifests = [doc for text in files.values() for doc in yaml.safe_load_all(text) if doc]
+    checked_by = {m["kind"]: validate(m) for m in manifests}
+    return Release(manifests, notes, checked_by)
+
+
+# The release the alert-rule tests and the metrics check render the rules of.
+WITH_RULES: dict[str, Any] = {
+    "metrics": {"serviceMonitor": {"enabled": True}},
+    "prometheusRule": {"enabled": True},
+}
+
+
+def alert_rules(*values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules of the chart's PrometheusRule for release "sync" in namespace "default"."""
+    release = render(REQUIRED, WITH_RULES, *values, release="sync", namespace="default")
+    return [rule for group in release.one("PrometheusRule")["spec"]["groups"] for rule in group["rules"]]

