@@ -16,8 +16,11 @@ import argparse
 import cProfile
 import pstats
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from benchmarks.bench_service import SimProcess
+from consumer.akeneo import AkeneoClient, Credentials, LineResult, RetryPolicy
 from consumer.catalog import Catalog
 from consumer.codec import make_codec
 from consumer.devstack.akeneo_sim import load_sample_catalog
@@ -31,10 +34,22 @@ from consumer.service.pipeline import Pipeline, PipelineSettings
 from consumer.service.runner import tune_gc
 
 
-def run(events: int, event_format: str, sim: SimProcess) -> tuple[float, float, int]:
-    """(CPU seconds, wall seconds, events committed) for ``events`` events through the pipeline."""
-    from consumer.akeneo import AkeneoClient, Credentials, RetryPolicy
+class NullClient:
+    """Akeneo answering every product 201 at once, without HTTP: the pipeline's cost alone."""
 
+    def upsert_products(self, products: Sequence[Any], cancel: Any = None) -> list[LineResult]:
+        return [LineResult(n, p["identifier"], 201, attempts=1) for n, p in enumerate(products, 1)]
+
+    def delete_product_result(self, identifier: str, cancel: Any = None) -> LineResult:
+        return LineResult(1, identifier, 204, attempts=1)
+
+    def close(self) -> None:
+        pass
+
+
+def run(events: int, event_format: str, sim: SimProcess | None) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, events committed) for ``events`` events through the pipeline;
+    against ``sim``, or the NullClient without it."""
     codec = make_codec(event_format)
     broker = MemoryBroker()
     broker.create_topic("in", 4)
@@ -42,12 +57,11 @@ def run(events: int, event_format: str, sim: SimProcess) -> tuple[float, float, 
     broker.create_topic("dlq", 1)
     for event in sample_events(events, seed=7, invalid_every=0, prefix="P"):
         broker.produce("in", event.identifier.encode(), codec.encode_change(event, "in"))
-    c = sim.credentials
-    client = AkeneoClient(
-        sim.base_url,
-        Credentials(c.client_id, c.secret, c.username, c.password),
-        retry=RetryPolicy(max_attempts=None),
-    )
+    client: AkeneoClient | NullClient = NullClient()
+    if sim is not None:
+        c = sim.credentials
+        credentials = Credentials(c.client_id, c.secret, c.username, c.password)
+        client = AkeneoClient(sim.base_url, credentials, retry=RetryPolicy(max_attempts=None))
     mapper = mapper_for(Catalog.from_json(load_sample_catalog()))
     metrics = Metrics()
     producer = MemoryProducer(broker)
@@ -81,10 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=40000)
     parser.add_argument("--format", default="avro", choices=("avro", "json"))
     parser.add_argument(
+        "--client",
+        default="sim",
+        choices=("sim", "null"),
+        help="sim: the real client against the simulator; null: instant answers, no HTTP (deterministic: "
+        "run it under valgrind --tool=callgrind to count instructions)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="run under cProfile and print the top functions"
     )
     args = parser.parse_args(argv)
-    sim = SimProcess()
+    sim = SimProcess() if args.client == "sim" else None
     try:
         if args.profile:
             profiler = cProfile.Profile()
@@ -95,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             cpu, wall, n = run(args.events, args.format, sim)
     finally:
-        sim.stop()
+        if sim is not None:
+            sim.stop()
     print(
         f"{n} events ({args.format}): {cpu / n * 1e6:.1f} µs CPU per event (this process, all threads), "
         f"{n / wall:,.0f} events/s"

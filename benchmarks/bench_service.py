@@ -52,6 +52,7 @@ from consumer.devstack.sample_data import sample_events
 from consumer.mapping import map_row
 
 CONCURRENCY, BATCH = 4, 100
+SERVICE_SETTINGS: dict[str, str] = {}  # --set KEY=VALUE: what every service run of this benchmark gets
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -236,7 +237,9 @@ def produce(bootstrap: str, topic: str, count: int, seed: int) -> None:
 
 
 class ServiceRun:
-    def __init__(self, broker: TansuBroker, sim: SimProcess, tag: str, log: Path) -> None:
+    def __init__(
+        self, broker: TansuBroker, sim: SimProcess, tag: str, log: Path, extra: dict[str, str] | None = None
+    ) -> None:
         self.topic, self.results = f"bench-{tag}", f"bench-{tag}-feedback"
         create_topics(broker.bootstrap, {self.topic: 4, self.results: 4, f"bench-{tag}-dlq": 1})
         self.metrics_port = free_port()
@@ -252,6 +255,7 @@ class ServiceRun:
             **sim.settings_env(),
             "METRICS_PORT": str(self.metrics_port),
             "LOG_LEVEL": "WARNING",
+            **(extra or {}),
         }
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -339,7 +343,9 @@ def service_rate(
     broker: TansuBroker, sim: SimProcess, profile: Profile, events: int, logdir: Path
 ) -> tuple[Watched, int, int]:
     sim.clear()
-    run = ServiceRun(broker, sim, f"throughput-{profile.name}", logdir / f"throughput-{profile.name}.log")
+    run = ServiceRun(
+        broker, sim, f"throughput-{profile.name}", logdir / f"throughput-{profile.name}.log", SERVICE_SETTINGS
+    )
     produce(broker.bootstrap, run.topic, events, seed=2)
     run.start()
     try:
@@ -353,7 +359,7 @@ def service_rate(
 
 def backlog_memory(broker: TansuBroker, sim: SimProcess, profile: Profile, events: int, logdir: Path) -> str:
     sim.clear()
-    run = ServiceRun(broker, sim, "backlog", logdir / "backlog.log")
+    run = ServiceRun(broker, sim, "backlog", logdir / "backlog.log", SERVICE_SETTINGS)
     produce(broker.bootstrap, run.topic, events, seed=3)
     run.start()
     samples: list[tuple[int, float]] = []
@@ -389,7 +395,15 @@ def main(argv: list[str] | None = None) -> int:
         help="length of each peer's run, and the service's run at the hand-written client's rate",
     )
     parser.add_argument("--backlog", type=int, default=200000, help="events of the memory run (0: skip)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the service (repeatable)",
+    )
     args = parser.parse_args(argv)
+    SERVICE_SETTINGS.update(item.split("=", 1) for item in args.set)
     catalog = Catalog.from_json(load_sample_catalog())
     logdir = Path(tempfile.mkdtemp(prefix="bench-service-"))
     events = list(sample_events(4000, seed=1, invalid_every=0, prefix="H"))

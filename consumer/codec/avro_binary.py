@@ -65,6 +65,15 @@ def read_enum(buf: bytes, pos: int, symbols: tuple[str, ...], field: str) -> tup
 SHORT_LENGTH = tuple((b >> 1) if b < 0x80 and not b & 1 else -1 for b in range(256))
 
 
+class EncodedValues(dict[str, str | None]):
+    """A row read from Avro that remembers its own encoding, so echoing it in feedback (the same
+    map type) copies those bytes instead of writing every column again. Rows are never changed in
+    place; anything built from one is a plain dict and is written column by column."""
+
+    __slots__ = ("encoded",)
+    encoded: bytes
+
+
 def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
     """A map of string to null-or-string: the hot loop of every Avro event, kept flat.
 
@@ -72,8 +81,9 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
     lands past the end, and the next read (or the caller's end-of-record check) fails, i.e.
     "truncated". Positions only move forward, so no input can loop.
     """
-    values: Values = {}
+    values = EncodedValues()
     short = SHORT_LENGTH
+    start = pos
     end = 0
     try:
         while True:
@@ -83,6 +93,7 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
             else:
                 count, pos = read_long(buf, pos)
             if count == 0:
+                values.encoded = buf[start:pos]
                 return values, pos
             if count < 0:  # a block that also gives its byte size, which we do not need
                 count = -count
@@ -171,6 +182,9 @@ def write_optional_string(out: bytearray, text: str | None) -> None:
 
 def write_values(out: bytearray, values: Values) -> None:
     """The map as one block, as fastavro writes it: count, entries, zero. Inlined: it runs per column."""
+    if type(values) is EncodedValues:
+        out += values.encoded
+        return
     if values:
         out += write_long(len(values))
         for key, value in values.items():

@@ -106,6 +106,31 @@ def test_blocks_with_byte_sizes_are_read() -> None:
     assert decode_change(data) == ChangeEvent("e", 5, "UPSERT", "sku", {"a": "b", "c": None})
 
 
+@settings(max_examples=100, deadline=None)
+@given(event=change_events)
+def test_feedback_echoing_a_decoded_row_has_the_bytes_of_one_written_column_by_column(
+    event: ChangeEvent,
+) -> None:
+    """A decoded row keeps its own encoding, which the feedback copies instead of writing it again."""
+    decoded = decode_change(encode_change(event))
+    feedback = FeedbackEvent(
+        "e", event.identifier, "UPSERT", "CREATED", 201, "t", 0, 0, 0, 0, values=decoded.values
+    )
+    plain = dataclasses.replace(feedback, values=dict(decoded.values))
+    assert encode_feedback(feedback) == encode_feedback(plain) == _fastavro_bytes(FEEDBACK, plain)
+
+
+def test_feedback_echoing_a_row_read_in_blocks_reads_back_as_that_row() -> None:
+    header = encode_change(ChangeEvent("e", 5, "UPSERT", "sku", {}))[:-1]
+    entry = b"\x02a\x02\x02b"  # "a" -> "b", in a block that gives its byte size
+    decoded = decode_change(
+        header + b"\x01" + bytes([len(entry) * 2]) + entry + b"\x02" + b"\x02c\x00" + b"\x00"
+    )
+    feedback = FeedbackEvent("e", "sku", "UPSERT", "CREATED", 201, "t", 0, 0, 0, 0, values=decoded.values)
+    record: Any = fastavro.schemaless_reader(io.BytesIO(encode_feedback(feedback)), FEEDBACK)
+    assert record["values"] == {"a": "b", "c": None}
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
