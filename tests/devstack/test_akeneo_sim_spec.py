@@ -387,15 +387,11 @@ def test_sample_catalog_lists_validate_against_the_spec() -> None:
     with AkeneoSimulator() as sim:
         api = Api(sim.base_url)
         try:
-            for resource in (*CATALOG_RESOURCES, "attributes/color/options"):
-                schema = s.response_schema(
-                    s.operation(
-                        "GET",
-                        f"{API}/{resource}".replace(
-                            "attributes/color/options", "attributes/{attribute_code}/options"
-                        ),
-                    )["responses"]["200"]
-                )
+            templates = {"attributes/color/options": "attributes/{attribute_code}/options",
+                         "families/clothing/variants": "families/{family_code}/variants"}
+            for resource in (*CATALOG_RESOURCES, *templates):
+                template = f"{API}/{templates.get(resource, resource)}"
+                schema = s.response_schema(s.operation("GET", template)["responses"]["200"])
                 assert schema is not None
                 url: str | None = api.url(f"/{resource}?limit=100")
                 while url:
