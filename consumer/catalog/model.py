@@ -188,6 +188,11 @@ class Catalog:
             m["code"]: m for m in data["measurement_families"]
         }
         self.families = self._optional_codes(data, "families")
+        # The attributes of each family that lists them: product model trees may hold no others.
+        self.family_attributes: Mapping[str, frozenset[str]] = {
+            f["code"]: frozenset(a for a in f["attributes"] if isinstance(a, str))
+            for f in data.get("families") or () if isinstance(f.get("attributes"), list)
+        }
         self.categories = self._optional_codes(data, "categories")
         self.groups = self._optional_codes(data, "groups")
         self.association_types = self._optional_codes(data, "association_types")
