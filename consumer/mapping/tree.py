@@ -53,6 +53,28 @@ def _has_data(values: Mapping[str, Any], axis: str) -> bool:
 
 
 
+class _Columns:
+    """The row's columns by the attribute they write, worked out only when a problem names them."""
+
+    __slots__ = ("_by_attribute", "_mapper", "_values")
+
+    def __init__(self, mapper: Mapper, values: Mapping[str, Any]) -> None:
+        self._mapper, self._values = mapper, values
+        self._by_attribute: dict[str, list[ColumnPlan]] | None = None
+
+    def of(self, attribute: str) -> list[ColumnPlan]:
+        """The plans of the columns (with something in them) writing a value of ``attribute``."""
+        if self._by_attribute is None:
+            self._by_attribute = {}
+            for column, cell in self._values.items():
+                if cell == "" or not isinstance(column, str):
+                    continue
+                plan = self._mapper.plan(column)  # cached: the row was just mapped
+                if plan.kind in _VALUE_KINDS and plan.attribute is not None:
+                    self._by_attribute.setdefault(plan.attribute, []).append(plan)
+        return self._by_attribute.get(attribute, [])
+
+
 def _parent(message: str) -> Problem:
     return problem("parent", message, prop="parent")
 
@@ -69,31 +91,23 @@ class TreeMapper:
     def __init__(self, mapper: Mapper, variants: Mapping[str, FamilyVariantInfo]) -> None:
         self._mapper = mapper
         self._variants = variants
-        self._family_attributes = mapper.catalog.family_attributes
         self._reject = mapper.options.model_values == REJECT
+        self._levels: dict[str, dict[str, int | None]] = {}  # by family variant: see _levels_of
 
-    # -- what the columns write -------------------------------------------------------------------
+    def _levels_of(self, fv: FamilyVariantInfo) -> dict[str, int | None]:
+        """attribute -> the level holding it, None for an attribute its family does not have: one
+        lookup a value instead of a rule (worked out once per family variant and snapshot)."""
+        levels = self._levels.get(fv.code)
+        if levels is None:
+            family = self._mapper.catalog.family_attributes.get(fv.family)
+            levels = {}
+            for code in self._mapper.catalog.attributes:
+                level = fv.level_of(code)
+                levels[code] = None if level == ROOT and family is not None and code not in family else level
+            self._levels[fv.code] = levels  # a race builds the same table twice, harmlessly
+        return levels
 
-    def _columns_of(self, values: Mapping[str, Any]) -> dict[str, list[ColumnPlan]]:
-        """attribute -> the plans of the row's columns (with something in them) writing its values."""
-        columns: dict[str, list[ColumnPlan]] = {}
-        for column, cell in values.items():
-            if cell == "" or not isinstance(column, str):
-                continue
-            plan = self._mapper.plan(column)  # cached: the row was just mapped
-            if plan.kind in _VALUE_KINDS and plan.attribute is not None:
-                columns.setdefault(plan.attribute, []).append(plan)
-        return columns
-
-    def _level_of(self, fv: FamilyVariantInfo, attribute: str) -> int | None:
-        """The level holding ``attribute``; None for an attribute its family does not have."""
-        level = fv.level_of(attribute)
-        family = self._family_attributes.get(fv.family)
-        if level == ROOT and family is not None and attribute not in family:
-            return None
-        return level
-
-    def _misplaced(self, fv: FamilyVariantInfo, columns: Mapping[str, list[ColumnPlan]], attribute: str,
+    def _misplaced(self, fv: FamilyVariantInfo, columns: _Columns, attribute: str,
                    level: int | None, here: int, why: str) -> list[Problem]:
         """One problem per column writing ``attribute``, which belongs to ``level``, not ``here``."""
         if level is None:
@@ -102,16 +116,16 @@ class TreeMapper:
             where = _level_name(fv, here)
             message = f'attribute "{attribute}" is kept on {fv.describe(level)}, not on {where}'
         return [problem(plan.column, message + why, attribute=attribute, locale=plan.locale, scope=plan.scope)
-                for plan in columns.get(attribute, ())]
+                for plan in columns.of(attribute)]
 
     def _axes(self, fv: FamilyVariantInfo, level: int, out: Mapping[str, Any],
-              columns: Mapping[str, list[ColumnPlan]], required: bool = True) -> list[Problem]:
+              columns: _Columns, required: bool = True) -> list[Problem]:
         """A value is needed for each axis of ``level``: never cleared with null, and given unless
         not ``required`` (a cell that could not be mapped is already reported)."""
         message = 'a value is required: "{}" is an axis of "{}" at level {}'
         return [problem(axis, message.format(axis, fv.code, level), attribute=axis)
                 for axis in fv.axes_of(level)
-                if not _has_data(out, axis) and (axis in out or (required and axis not in columns))]
+                if not _has_data(out, axis) and (axis in out or (required and not columns.of(axis)))]
 
     def _family(self, fv: FamilyVariantInfo, payload: Mapping[str, Any], whose: str) -> list[Problem]:
         family = payload.get("family")
@@ -159,13 +173,14 @@ class TreeMapper:
                                   f"variant product's parent is a model of level {fv.levels - 1}"))
         errors += self._family(fv, product, f'parent "{parent_code}"')
         out: dict[str, Any] = product["values"]
-        columns = self._columns_of(values)
+        columns = _Columns(self._mapper, values)
         errors += self._axes(fv, fv.levels, out, columns)
         own: dict[str, Any] = {}
         upward: dict[int, dict[str, Any]] = {}
         why = " (MODEL_VALUES=reject)" if self._reject else ""
+        levels = self._levels_of(fv)
         for attribute, items in out.items():
-            level = self._level_of(fv, attribute)
+            level = levels.get(attribute, ROOT)
             if level == fv.levels:
                 own[attribute] = items
             elif level is None or self._reject:
@@ -216,9 +231,10 @@ class TreeMapper:
             errors.append(_parent(f'"{fv.code}" has one level: its product models have no parent'))
         errors += self._family(fv, fields, f'family variant "{fv.code}"')
         out: dict[str, Any] = fields.get("values", {})
-        columns = self._columns_of(values)
+        columns = _Columns(self._mapper, values)
+        levels = self._levels_of(fv)
         for attribute in out:
-            at = self._level_of(fv, attribute)
+            at = levels.get(attribute, ROOT)
             if at != level:
                 errors += self._misplaced(fv, columns, attribute, at, level, "")
         if level > ROOT:  # a known sub-model has its axis values already: it may leave them out
