@@ -133,13 +133,19 @@ class AkeneoApi:
             return json_response(200, item)
         return handler
 
+    @staticmethod
+    def _owned_list(req: Request, collection: str, code: str, known: Mapping[str, Any], label: str,
+                    items: Mapping[str, list[dict[str, Any]]], suffix: str) -> Response:
+        """The list of what a catalog item owns (an attribute's options, a family's variants)."""
+        if code not in known:
+            return error(404, f'{label} "{code}" does not exist.')
+        path = code_path(f"{API}/{collection}", code) + suffix
+        return page_of(req, path, items.get(code, []), lambda item: code_path(path, item["code"]))
+
     def list_options(self, req: Request) -> Response:
-        attribute = req.params["attribute_code"]
-        if attribute not in self.catalog.attribute_by_code:
-            return error(404, f'Attribute "{attribute}" does not exist.')
-        path = code_path(f"{API}/attributes", attribute) + "/options"
-        return page_of(req, path, self.catalog.attribute_options.get(attribute, []),
-                          lambda option: code_path(path, option["code"]))
+        c = self.catalog
+        return self._owned_list(req, "attributes", req.params["attribute_code"], c.attribute_by_code,
+                                "Attribute", c.attribute_options, "/options")
 
     def get_option(self, req: Request) -> Response:
         attribute, code = req.params["attribute_code"], req.params["code"]
@@ -155,9 +161,6 @@ class AkeneoApi:
         return json_response(200, self.catalog.measurement_families)
 
     def list_family_variants(self, req: Request) -> Response:
-        family = req.params["family_code"]
-        if family not in self.catalog.family_by_code:
-            return error(404, f'Family "{family}" does not exist.')
-        path = code_path(f"{API}/families", family) + "/variants"
-        return page_of(req, path, self.catalog.family_variants.get(family, []),
-                       lambda variant: code_path(path, variant["code"]))
+        c = self.catalog
+        return self._owned_list(req, "families", req.params["family_code"], c.family_by_code, "Family",
+                                c.family_variants, "/variants")

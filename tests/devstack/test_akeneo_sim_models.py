@@ -27,15 +27,9 @@ TEE = {"code": "tee", "family_variant": "clothing_size", "values": {"name": valu
 
 @pytest.fixture
 def sim() -> Iterator[AkeneoSimulator]:
+    """The conftest's ``api`` is on this simulator."""
     with AkeneoSimulator(variant_catalog(), record_history=True) as simulator:
         yield simulator
-
-
-@pytest.fixture
-def api(sim: AkeneoSimulator) -> Iterator[Api]:
-    client = Api(sim.base_url)
-    yield client
-    client.close()
 
 
 def models(api: Api, *items: dict[str, Any]) -> list[dict[str, Any]]:

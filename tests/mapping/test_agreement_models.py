@@ -10,21 +10,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from consumer.akeneo import AkeneoClient, Credentials, LineResult, RetryPolicy
+from consumer.akeneo import AkeneoClient, LineResult
 from consumer.catalog import ModelDirectory
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.mapping import Mapper, MapResult
 
-from .support import SAMPLE, SAMPLE_JSON, WITHOUT_VARIANTS
+from .support import SAMPLE, WITHOUT_VARIANTS
 
-CREDENTIALS = Credentials("sim-client", "sim-secret", "admin", "admin")
 COMMON = {"name": "Parka", "description~en_US~ecommerce": "Warm", "price": "199.00 EUR<###>219.00 USD",
           "brand": "", "categories": "clothing", "collection": None}
 LEVEL_1 = {"color": "blue", "material": "wool", "variation_name~en_US": "Blue parka", "composition": "wool"}
@@ -41,18 +39,6 @@ ROWS = {  # (entity, code, row): a tree of each family variant, then flat varian
                                                   "size": "s", "sku": "tee-s"}),
 }
 MAPPER = Mapper(SAMPLE)
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[AkeneoSimulator]:
-    with AkeneoSimulator(catalog=SAMPLE_JSON) as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
-def akeneo(sim: AkeneoSimulator) -> Iterator[AkeneoClient]:
-    with AkeneoClient(sim.base_url, CREDENTIALS, retry=RetryPolicy(base_s=0.01, max_attempts=3)) as client:
-        yield client
 
 
 def _refused(results: list[LineResult]) -> list[tuple[str, int, Any, Any]]:

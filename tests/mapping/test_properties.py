@@ -139,6 +139,15 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str | None]]:
     return catalog, row
 
 
+def _check_values(values: dict[str, Any], catalog: Catalog) -> None:
+    for code, items in values.items():
+        info = catalog.attributes[code]
+        for item in items:
+            assert set(item) == {"locale", "scope", "data"}
+            assert (item["locale"] is not None) == info.localizable
+            assert (item["scope"] is not None) == info.scopable
+
+
 def _check_shape(result: MapResult, catalog: Catalog) -> None:
     if not result.ok:
         assert result.errors
@@ -150,12 +159,7 @@ def _check_shape(result: MapResult, catalog: Catalog) -> None:
     payload = result.payload
     assert payload is not None and payload["identifier"] == result.identifier
     orjson.dumps(payload)
-    for code, items in payload["values"].items():
-        info = catalog.attributes[code]
-        for item in items:
-            assert set(item) == {"locale", "scope", "data"}
-            assert (item["locale"] is not None) == info.localizable
-            assert (item["scope"] is not None) == info.scopable
+    _check_values(payload["values"], catalog)
 
 
 @settings(max_examples=400, deadline=None)
@@ -251,15 +255,6 @@ def tree_cases(draw: st.DrawFn) -> tuple[dict[str, Any], ModelDirectory, str, di
             row[column] = draw(st.sampled_from(choices))
     entity = entity_of(draw(st.sampled_from(["PRODUCT", "PRODUCT", "PRODUCT_MODEL"])), row)  # as decoded
     return catalog, directory, entity, row
-
-
-def _check_values(values: dict[str, Any], catalog: Catalog) -> None:
-    for code, items in values.items():
-        info = catalog.attributes[code]
-        for item in items:
-            assert set(item) == {"locale", "scope", "data"}
-            assert (item["locale"] is not None) == info.localizable
-            assert (item["scope"] is not None) == info.scopable
 
 
 @settings(max_examples=400, deadline=None)
