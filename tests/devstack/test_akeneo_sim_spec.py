@@ -116,6 +116,16 @@ def anon(method: str, path: str) -> Call:
     return lambda c: c.anonymous(method, path)
 
 
+def delete(path: Callable[[Ctx], str]) -> Call:
+    return lambda c: c.api.session.delete(c.api.url(path(c)), timeout=10)
+
+
+def malformed(path: str) -> Call:
+    """A PATCH whose JSON body does not parse."""
+    headers = {"Content-Type": JSON_TYPE}
+    return lambda c: c.api.session.patch(c.api.url(path), data=b"{", timeout=10, headers=headers)
+
+
 def lines(*products: dict[str, Any], content_type: str = COLLECTION, path: str = "/products") -> Call:
     encoded = [orjson.dumps(p) for p in products]
     return lambda c: c.api.patch_lines(encoded, content_type=content_type, path=path)
@@ -190,14 +200,7 @@ CASES: list[tuple[str, str, int, Call]] = [
     ("GET", PRODUCT, 406, get("/products/x", **TEXT)),
     ("PATCH", PRODUCT, 201, lambda c: c.api.patch_json(f"/products/{c.fresh_id()}", {})),
     ("PATCH", PRODUCT, 204, lambda c: c.api.patch_json(f"/products/{c.create()}", {"enabled": False})),
-    (
-        "PATCH",
-        PRODUCT,
-        400,
-        lambda c: c.api.session.patch(
-            c.api.url("/products/x"), data=b"{", timeout=10, headers={"Content-Type": "application/json"}
-        ),
-    ),
+    ("PATCH", PRODUCT, 400, malformed("/products/x")),
     ("PATCH", PRODUCT, 401, anon("PATCH", "/products/x")),
     ("PATCH", PRODUCT, 415, lambda c: c.api.session.patch(c.api.url("/products/x"), data=b"{}", timeout=10)),
     (
@@ -209,14 +212,9 @@ CASES: list[tuple[str, str, int, Call]] = [
         ),
     ),
     ("PATCH", PRODUCT, 422, lambda c: c.api.patch_json("/products/x", {"colour": 1})),
-    (
-        "DELETE",
-        PRODUCT,
-        204,
-        lambda c: c.api.session.delete(c.api.url(f"/products/{c.create()}"), timeout=10),
-    ),
+    ("DELETE", PRODUCT, 204, delete(lambda c: f"/products/{c.create()}")),
     ("DELETE", PRODUCT, 401, anon("DELETE", "/products/x")),
-    ("DELETE", PRODUCT, 404, lambda c: c.api.session.delete(c.api.url("/products/nothing-here"), timeout=10)),
+    ("DELETE", PRODUCT, 404, delete(lambda c: "/products/nothing-here")),
     ("GET", OPTIONS, 200, get("/attributes/color/options?with_count=true&limit=2")),
     ("GET", OPTIONS, 401, anon("GET", "/attributes/color/options")),
     ("GET", OPTIONS, 404, get("/attributes/nope/options")),
@@ -254,26 +252,14 @@ CASES: list[tuple[str, str, int, Call]] = [
     ("GET", MODEL, 406, get("/product-models/x", **TEXT)),
     ("PATCH", MODEL, 201, lambda c: c.api.patch_json(f"/product-models/{c.fresh_id()}", ROOT_MODEL)),
     ("PATCH", MODEL, 204, lambda c: c.api.patch_json(f"/product-models/{c.create_model()}", {"values": {}})),
-    (
-        "PATCH",
-        MODEL,
-        400,
-        lambda c: c.api.session.patch(
-            c.api.url("/product-models/x"), data=b"{", timeout=10, headers={"Content-Type": JSON_TYPE}
-        ),
-    ),
+    ("PATCH", MODEL, 400, malformed("/product-models/x")),
     ("PATCH", MODEL, 401, anon("PATCH", "/product-models/x")),
     ("PATCH", MODEL, 415, lambda c: c.api.session.patch(c.api.url("/product-models/x"), data=b"{}")),
     ("PATCH", MODEL, 422, lambda c: c.api.patch_json(f"/product-models/{c.create_model()}", WRONG_LEVEL)),
     ("PATCH", MODEL, 422, lambda c: c.api.patch_json("/product-models/x", {"family_variant": "nope"})),
-    (
-        "DELETE",
-        MODEL,
-        204,
-        lambda c: c.api.session.delete(c.api.url(f"/product-models/{c.create_model()}"), timeout=10),
-    ),
+    ("DELETE", MODEL, 204, delete(lambda c: f"/product-models/{c.create_model()}")),
     ("DELETE", MODEL, 401, anon("DELETE", "/product-models/x")),
-    ("DELETE", MODEL, 404, lambda c: c.api.session.delete(c.api.url("/product-models/nothing"), timeout=10)),
+    ("DELETE", MODEL, 404, delete(lambda c: "/product-models/nothing")),
     ("GET", VARIANTS, 200, get("/families/clothing/variants?with_count=true&limit=1")),
     ("GET", VARIANTS, 401, anon("GET", "/families/clothing/variants")),
     ("GET", VARIANTS, 404, get("/families/boats/variants")),
