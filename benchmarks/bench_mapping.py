@@ -16,6 +16,12 @@ dropped; not gathered for the whole run (20,000 lines, 58 MB), whose fresh memor
 
 Rows use the sample icecat catalog and mix text, localized and scoped text, selects, numbers,
 booleans, dates, metrics, prices and reserved columns, about 1.5 KB each, every row distinct.
+
+Variant rows (``consumer.devstack.sample_data.clothing_tree``: flat rows of variants of the
+two-level ``clothing_color_size``, each carrying its models' values) are measured the same JSON
+way twice: routed (parent looked up in a ModelDirectory, values split over the variant and its two
+models, three lines encoded) and as plain products (the catalog without family variants: one
+line with every value), so the difference is what routing costs a row.
 """
 
 from __future__ import annotations
@@ -28,10 +34,11 @@ from collections.abc import Callable
 
 import orjson
 
-from consumer.catalog import Catalog
+from consumer.catalog import Catalog, ModelDirectory, ModelLookup
 from consumer.codec import ChangeEvent, Codec
 from consumer.codec.avro_codec import AvroCodec
 from consumer.codec.json_codec import JsonCodec
+from consumer.devstack.sample_data import clothing_tree
 from consumer.devstack.sim_catalog import load_sample_catalog
 from consumer.mapping import Mapper, MappingOptions
 
@@ -116,6 +123,48 @@ def codec_path(codec: Codec, messages: list[bytes], mapper: Mapper) -> Callable[
     return run
 
 
+def variant_path(messages: list[bytes], mapper: Mapper, models: ModelLookup | None) -> Callable[[], int]:
+    """As ``codec_path`` for JSON, each row's model writes encoded too (one line each)."""
+    codec = JsonCodec()
+
+    def run() -> int:
+        sent, lines = 0, []
+        for value in messages:
+            event = codec.decode_change(value, TOPIC)
+            result = mapper.map(event.identifier, event.values, models)
+            lines.append(orjson.dumps(result.payload if result.payload is not None else result.errors))
+            lines += [orjson.dumps(write.payload) for write in result.models]
+            if len(lines) >= BATCH_LIMIT:
+                sent, lines = sent + len(lines), []
+        return sent + len(lines)
+
+    return run
+
+
+def variant_stages(rows: int, repeat: int) -> tuple[dict[str, tuple[float, int]], int, int]:
+    """(CPU seconds and lines of each variant path, rows, columns per row)."""
+    data = load_sample_catalog()
+    tree = clothing_tree(max(1, rows // 6), seed=7)
+    known = ModelDirectory()
+    routed = Mapper(Catalog.from_json(data))
+    for event in (*tree.roots, *tree.sub_models):
+        result = routed.map_model(event.identifier, event.values, known.get)
+        assert result.model is not None, result.errors
+        known.put(result.model)
+    plain = Mapper(Catalog.from_json({k: v for k, v in data.items() if k != "family_variants"}))
+    messages = [JsonCodec().encode_change(e, TOPIC) for e in tree.variants]
+    for mapper, models in ((routed, known.get), (plain, None)):
+        bad = [r for r in (mapper.map(e.identifier, e.values, models) for e in tree.variants) if not r.ok]
+        if bad:
+            raise SystemExit(f"variant rows must all map: {bad[0].errors}")
+    stages = {
+        "variant rows, routed (3 lines a row)": _cpu_seconds(
+            variant_path(messages, routed, known.get), repeat),
+        "same rows as plain products (1 line)": _cpu_seconds(variant_path(messages, plain, None), repeat),
+    }
+    return stages, len(messages), len(tree.variants[0].values)
+
+
 def naive_path(messages: list[bytes], catalog: Catalog, options: MappingOptions) -> Callable[[], int]:
     def run() -> int:
         sent, lines = 0, []
@@ -171,6 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         rate = per_s(stage)
         print(f"| {name} | {rate:,.0f} | {1e6 / rate:.1f} | {rate / naive:.1f}x |")
     print(f"| map only (cached Mapper) | {per_s(map_only):,.0f} | {1e6 / per_s(map_only):.1f} | |")
+
+    variants, count, columns = variant_stages(args.rows, args.repeat)
+    print()
+    print(f"variant rows: {count} x {columns} columns (JSON path)")
+    print()
+    print("| path | rows/s per core | µs per row |")
+    print("|---|---:|---:|")
+    micros = []
+    for name, (seconds, _lines) in variants.items():
+        micros.append(1e6 * seconds / count)
+        print(f"| {name} | {count / seconds:,.0f} | {micros[-1]:.1f} |")
+    print(f"| routing's extra cost | | {micros[0] - micros[1]:+.1f} |")
     return 0
 
 

@@ -19,6 +19,7 @@ from consumer.errors import ConfigError
 T = TypeVar("T")
 
 EVENT_FORMATS = ("avro", "confluent-avro", "json")
+MODEL_VALUES = ("route", "reject")  # what a variant row's values of its models' levels do
 # Keys the service reads itself; any other KAFKA_X_Y goes to librdkafka as x.y.
 _OWN_KAFKA_KEYS = {
     "KAFKA_BOOTSTRAP_SERVERS",
@@ -71,6 +72,8 @@ class Settings:
     shutdown_grace_s: float = 30.0
     tombstone_delete: bool = False
     catalog_refresh_s: float = 300.0
+    model_values: str = "route"
+    parent_wait_s: float = 60.0
     log_level: str = "INFO"
 
     def __repr__(self) -> str:
@@ -182,6 +185,8 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "SHUTDOWN_GRACE_S": _float(0),
     "TOMBSTONE_DELETE": _parse_bool,
     "CATALOG_REFRESH_S": _float(0),
+    "MODEL_VALUES": _choice(*MODEL_VALUES),
+    "PARENT_WAIT_S": _float(0),
     "LOG_LEVEL": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
 }
 

@@ -7,10 +7,12 @@ Rules (docs/commands.md):
 
 - CSV: UTF-8 (a BOM is ignored); the delimiter is ``;`` or ``,``, whichever the header holds
   more of; the identifier comes from the ``identifier`` column, else from ``sku``; optional
-  ``operation``, ``event_id``, ``occurred_at`` columns; every other column is a value. An empty
+  ``operation``, ``entity``, ``event_id``, ``occurred_at`` columns; every other column is a value. An empty
   cell is left out; a cell that is exactly the null marker (``<NULL>``) is an explicit null.
 - NDJSON: one event per line, in the JSON form `map` reads.
-- Both: a missing ``event_id`` gets a new UUID4, a missing ``occurred_at`` the current time.
+- Both: a missing ``event_id`` gets a new UUID4, a missing ``occurred_at`` the current time; a row
+  with a ``family_variant`` value is a product model (``consumer.codec.entity_of``), as is one whose
+  ``entity`` says PRODUCT_MODEL.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from consumer.errors import ConsumerError
 
 NULL_MARKER = "<NULL>"
 IDENTIFIER_COLUMNS = ("identifier", "sku")  # in order of preference
-EVENT_COLUMNS = ("operation", "event_id", "occurred_at")  # event fields, not values
+EVENT_COLUMNS = ("operation", "entity", "event_id", "occurred_at")  # event fields, not values
 CSV_SUFFIXES = (".csv",)
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 # Akeneo takes product lines of up to 1,000,000 characters; the csv module's default cell limit is 128 KiB.

@@ -49,6 +49,7 @@ def feedback_event(work: Work, dry_run: bool) -> FeedbackEvent:
         attempts=outcome.attempts,
         dry_run=dry_run,
         values=event.values,
+        entity=event.entity,
     )
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Build the sample catalog and the unit table from Akeneo's public reference data.
 
-Reads ``<source>/icecat/*.csv`` (Akeneo's demo attributes and options) and ``<source>/measures/*.yml``
-(ExtendedMeasureBundle measurement families) and writes:
+Reads ``<source>/icecat/*.csv`` (Akeneo's demo attributes and options), ``<source>/measures/*.yml``
+(ExtendedMeasureBundle measurement families) and ``<source>/api-docs/family_variant_*.json`` (the
+family variant Akeneo's documentation shows) and writes:
 
 * ``consumer/devstack/data/icecat_catalog.json``: the contract's catalog JSON, every item in the shape
   of Akeneo's own list endpoints (without the server-specific ``_links``);
@@ -174,7 +175,21 @@ FAMILIES: list[tuple[str, str, list[str]]] = [
                              "clothing_size", "wash_temperature", "care_instructions", "composition"]),
     ("shoes", "Shoes", ["eu_shoes_size", "sole_composition", "top_composition", "sole_fabric",
                         "heel_color", "color", "material"]),
+    # The icecat clothing family, whose products are variants of product models (FAMILY_VARIANTS).
+    ("clothing", "Clothing", ["erp_name", "collection", "color", "size", "material", "composition",
+                              "care_instructions", "wash_temperature", "variation_name", "variation_image",
+                              "weight"]),
 ]
+# Family variants by family: a one-level one built here, and the two-level one exactly as Akeneo's
+# documentation shows it (api-docs/). Every axis must be a select with options (checked).
+CLOTHING_SIZE: dict[str, Any] = {
+    "code": "clothing_size",
+    "labels": {"de_DE": "Kleidung nach Größe", "en_US": "Clothing by size", "fr_FR": "Vêtements par taille"},
+    "variant_attribute_sets": [
+        {"level": 1, "axes": ["size"], "attributes": ["size", "ean", "weight", "sku"]},
+    ],
+}
+DOCUMENTED_VARIANTS = {"clothing": ["family_variant_clothing_color_size.json"]}
 COMMON_FAMILY_ATTRIBUTES = ["sku", "name", "description", "price", "picture", "brand", "ean", "release_date"]
 CATEGORIES: list[tuple[str, str | None, str]] = [
     ("master", None, "Master catalog"),
@@ -430,6 +445,25 @@ def build_measurements(directory: Path) -> tuple[list[dict[str, Any]], dict[str,
     return items, table, notes
 
 
+def family_variants(source: Path, catalog: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The family variants of the clothing family, checked against the catalog they go with."""
+    variants = {"clothing": [CLOTHING_SIZE]}
+    for family, names in DOCUMENTED_VARIANTS.items():
+        variants[family] += [json.loads((source / "api-docs" / n).read_text(encoding="utf-8")) for n in names]
+    attributes = {a["code"]: a for a in catalog["attributes"]}
+    families = {f["code"]: set(f["attributes"]) for f in catalog["families"]}
+    for family, items in variants.items():
+        for item in items:
+            for level in item["variant_attribute_sets"]:
+                for code in level["attributes"]:
+                    assert code in families[family], f"{item['code']}: {code} is not in family {family}"
+                for axis in level["axes"]:
+                    where = f"{item['code']}: axis {axis}"
+                    assert attributes[axis]["type"] == "pim_catalog_simpleselect", f"{where} is not a select"
+                    assert catalog["attribute_options"].get(axis), f"{where} has no options"
+    return variants
+
+
 def build_catalog(source: Path) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     attributes = icecat_attributes(source / "icecat" / "attributes.csv")
     known = {a["code"] for a in attributes}
@@ -459,6 +493,7 @@ def build_catalog(source: Path) -> tuple[dict[str, Any], dict[str, Any], list[st
         "association_types": [{"code": code, "labels": {"en_US": label}, "is_quantified": False,
                                "is_two_way": False} for code, label in ASSOCIATION_TYPES],
     }
+    catalog["family_variants"] = family_variants(source, catalog)
     return catalog, units, notes
 
 

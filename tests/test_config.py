@@ -22,6 +22,15 @@ def test_defaults_match_the_contract() -> None:
     )
     assert (s.batch_limit, s.akeneo_max_in_flight, s.value_separator) == (100, 4, "<###>")
     assert (s.dry_run, s.active, s.akeneo_verify_tls) == (False, True, True)
+    assert (s.model_values, s.parent_wait_s) == ("route", 60.0)
+
+
+def test_model_settings_from_env_or_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('MODEL_VALUES = "reject"\nPARENT_WAIT_S = 5\n')
+    from_file = load_settings(cfg, env={})
+    assert (from_file.model_values, from_file.parent_wait_s) == ("reject", 5.0)
+    assert load_settings(cfg, env={"PARENT_WAIT_S": "0.5"}).parent_wait_s == 0.5
 
 
 def test_environment_wins_over_the_toml_file(tmp_path: Path) -> None:
@@ -54,6 +63,9 @@ def test_other_kafka_keys_go_to_librdkafka() -> None:
         ({"EVENT_FORMAT": "xml"}, "EVENT_FORMAT must be one of avro, confluent-avro, json"),
         ({"EVENT_FORMAT": "confluent-avro"}, "SCHEMA_REGISTRY_URL is required"),
         ({"METRICS_PORT": "70000"}, "METRICS_PORT must be at most 65535"),
+        ({"MODEL_VALUES": "drop"}, "MODEL_VALUES must be one of route, reject, got 'drop'"),
+        ({"PARENT_WAIT_S": "-1"}, "PARENT_WAIT_S must be at least 0"),
+        ({"PARENT_WAIT_S": "soon"}, "PARENT_WAIT_S must be a number, got 'soon'"),
     ],
 )
 def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:

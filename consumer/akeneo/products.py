@@ -1,8 +1,11 @@
-"""The collection upsert's wire format: products to NDJSON requests, NDJSON answers to LineResults.
+"""The collection upsert's wire format: products (or product models) to NDJSON requests, NDJSON
+answers to LineResults.
 
-Akeneo takes at most 100 lines a request and 1,000,000 characters a line. Larger input is split
-into several requests (in input order); a product whose line alone is too long is never sent and
-gets a 413 result of its own. Akeneo answers one JSON line per request line, numbered from 1.
+Akeneo takes at most 100 lines a request and 1,000,000 characters a line, for products and product
+models alike. Larger input is split into several requests (in input order); an item whose line
+alone is too long is never sent and gets a 413 result of its own. Akeneo answers one JSON line per
+request line, numbered from 1 (naming the item by ``identifier`` or ``code``: the line number is
+what is read).
 """
 
 from __future__ import annotations
@@ -42,13 +45,14 @@ class Plan:
     early: dict[int, LineResult]
 
 
-def identifier_of(product: Mapping[str, Any]) -> str:
-    value = product.get("identifier")
+def identifier_of(product: Mapping[str, Any], key: str = "identifier") -> str:
+    """The item's ``key``: a product's identifier, a product model's code."""
+    value = product.get(key)
     return "" if value is None else str(value)
 
 
-def plan(products: Sequence[Mapping[str, Any]], max_lines: int = MAX_LINES) -> Plan:
-    identifiers = [identifier_of(p) for p in products]
+def plan(products: Sequence[Mapping[str, Any]], max_lines: int = MAX_LINES, key: str = "identifier") -> Plan:
+    identifiers = [identifier_of(p, key) for p in products]
     chunks: list[Chunk] = []
     early: dict[int, LineResult] = {}
     current = Chunk()

@@ -2,7 +2,9 @@
 
 Options are read per select attribute, a few attributes at a time (the client bounds concurrency
 for the whole process anyway). Families, categories, groups and association types are read when
-the PIM has those endpoints; a 404 leaves them unknown rather than failing the load.
+the PIM has those endpoints; a 404 leaves them unknown rather than failing the load. Family
+variants are read per family the same way (families without any are left out). Product models
+are never loaded here: there can be millions; ``product_models.look_up_model`` reads one when needed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from consumer.catalog.model import SELECT_TYPES, Catalog
+from consumer.catalog.model import SELECT_TYPES, VARIANTS_KEY, Catalog
 
 # catalog JSON key -> list endpoint below /api/rest/v1/
 REQUIRED_ENDPOINTS = {
@@ -42,6 +44,10 @@ def _options_path(attribute_code: str) -> str:
     return f"attributes/{quote(attribute_code, safe='')}/options"
 
 
+def _variants_path(family_code: str) -> str:
+    return f"families/{quote(family_code, safe='')}/variants"
+
+
 def read_optional(source: ListSource, path: str) -> list[dict[str, Any]] | None:
     """Every item of ``path``, or None when the PIM has no such endpoint (404)."""
     try:
@@ -64,7 +70,23 @@ def fetch_catalog_json(source: ListSource, workers: int = 4, optional: bool = Tr
             items = read_optional(source, path)
             if items is not None:
                 data[key] = items
+        if "families" in data:
+            variants = read_family_variants(source, data["families"], workers)
+            if variants is not None:
+                data[VARIANTS_KEY] = variants
     return data
+
+
+def read_family_variants(
+    source: ListSource, families: list[dict[str, Any]], workers: int = 4
+) -> dict[str, list[dict[str, Any]]] | None:
+    """The family variants of every family that has some, or None when the PIM has no such endpoint."""
+    codes = [f["code"] for f in families if isinstance(f.get("code"), str)]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="catalog-variants") as pool:
+        lists = list(pool.map(lambda code: read_optional(source, _variants_path(code)), codes))
+    if codes and all(items is None for items in lists):
+        return None
+    return {code: items for code, items in zip(codes, lists, strict=True) if items}
 
 
 def load_catalog(source: ListSource, workers: int = 4, optional: bool = True) -> Catalog:

@@ -3,7 +3,9 @@
 Built from the contract's catalog JSON (the items of Akeneo's own list endpoints, unchanged) and
 turned back into it by ``to_json``: the raw items are kept as given so a dump round-trips exactly.
 The optional keys ``families``, ``categories``, ``groups`` and ``association_types`` are checked
-against only when present (``None`` here means "not known", never "none exist").
+against only when present (``None`` here means "not known", never "none exist"); so are
+``family_variants`` (``{"<family code>": [items of GET /families/{family}/variants]}``), which the
+mapping of product models and variant products needs.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from consumer.catalog.variants import FamilyVariantInfo, index_family_variants
 from consumer.errors import ConsumerError
 
 REQUIRED_KEYS = (
     "attributes", "attribute_options", "channels", "locales", "currencies", "measurement_families",
 )
 OPTIONAL_KEYS = ("families", "categories", "groups", "association_types")
+VARIANTS_KEY = "family_variants"
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
 
 
@@ -153,7 +157,8 @@ class Catalog:
         missing = [k for k in REQUIRED_KEYS if k not in data]
         if missing:
             raise CatalogError(f"catalog is missing {', '.join(missing)}")
-        self._raw: dict[str, Any] = {k: data[k] for k in (*REQUIRED_KEYS, *OPTIONAL_KEYS) if k in data}
+        kept = (*REQUIRED_KEYS, *OPTIONAL_KEYS, VARIANTS_KEY)
+        self._raw: dict[str, Any] = {k: data[k] for k in kept if k in data}
         self.loaded_at = time.time() if loaded_at is None else loaded_at
 
         options = data["attribute_options"]
@@ -183,9 +188,26 @@ class Catalog:
             m["code"]: m for m in data["measurement_families"]
         }
         self.families = self._optional_codes(data, "families")
+        # The attributes of each family that lists them: product model trees may hold no others.
+        self.family_attributes: Mapping[str, frozenset[str]] = {
+            f["code"]: frozenset(a for a in f["attributes"] if isinstance(a, str))
+            for f in data.get("families") or () if isinstance(f.get("attributes"), list)
+        }
         self.categories = self._optional_codes(data, "categories")
         self.groups = self._optional_codes(data, "groups")
         self.association_types = self._optional_codes(data, "association_types")
+        self.family_variants = self._family_variants(data.get(VARIANTS_KEY))
+
+    @staticmethod
+    def _family_variants(by_family: Any) -> Mapping[str, FamilyVariantInfo] | None:
+        """By family variant code; None when the catalog does not know them (older catalog JSON)."""
+        if by_family is None:
+            return None
+        if not isinstance(by_family, Mapping) or not all(isinstance(v, list) for v in by_family.values()):
+            raise CatalogError(f"{VARIANTS_KEY} must map family codes to lists of family variants")
+        for family, items in by_family.items():
+            _codes(items, f"{VARIANTS_KEY}.{family}")
+        return index_family_variants(by_family)
 
     @staticmethod
     def _optional_codes(data: Mapping[str, Any], key: str) -> frozenset[str] | None:
@@ -204,7 +226,7 @@ class Catalog:
 
     def summary(self) -> dict[str, int]:
         """Sizes for `check` and logs."""
-        return {
+        sizes = {
             "attributes": len(self.attributes),
             "attribute_options": self.option_count(),
             "channels": len(self.channels),
@@ -212,6 +234,9 @@ class Catalog:
             "currencies": len(self.enabled_currencies),
             "measurement_families": len(self.measurement_families),
         }
+        if self.family_variants is not None:
+            sizes["family_variants"] = len(self.family_variants)
+        return sizes
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={v}" for k, v in self.summary().items())

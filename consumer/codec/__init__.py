@@ -15,20 +15,27 @@ from consumer.codec.base import Codec
 from consumer.codec.errors import DecodeError, EncodeError, RegistryError
 from consumer.codec.events import (
     DELETE,
+    ENTITIES,
     OPERATIONS,
+    PRODUCT,
+    PRODUCT_MODEL,
     STATUSES,
     UPSERT,
     ChangeEvent,
     ErrorDetail,
     FeedbackEvent,
     Values,
+    entity_of,
 )
 from consumer.codec.json_codec import JsonCodec
 from consumer.errors import ConfigError
 
 __all__ = [
     "DELETE",
+    "ENTITIES",
     "OPERATIONS",
+    "PRODUCT",
+    "PRODUCT_MODEL",
     "STATUSES",
     "UPSERT",
     "ChangeEvent",
@@ -39,6 +46,7 @@ __all__ = [
     "FeedbackEvent",
     "RegistryError",
     "Values",
+    "entity_of",
     "make_codec",
 ]
 

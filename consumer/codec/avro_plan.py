@@ -4,7 +4,7 @@ The plan reads our fields with the hand-written primitives and skips the writer'
 fields, so a writer that added, dropped or reordered fields reads as fast as ours does
 (fastavro's generic resolution costs about 2.5 times as much; benchmarks/CODEC_RESULTS.md).
 Only shapes whose resolution is plain are compiled: our field types exactly, a record of our
-name, enum symbols mapped to ours (unknown ones read as the enum default, UPSERT). For
+name, enum symbols mapped to ours (unknown ones read as the enum default, UPSERT or PRODUCT). For
 anything else ``compile_change_reader`` returns None and fastavro applies Avro's full rules.
 A writer with exactly our fields in our order (every ``avro`` event, and ``confluent-avro``
 with our schema) is read by one straight function instead of steps: the hot path.
@@ -17,7 +17,7 @@ from typing import Any
 
 from consumer.codec.avro_binary import SHORT_LENGTH, read_enum, read_long, read_string, read_values
 from consumer.codec.errors import DecodeError
-from consumer.codec.events import OPERATIONS, UPSERT, ChangeEvent
+from consumer.codec.events import ENTITIES, OPERATIONS, PRODUCT, UPSERT, ChangeEvent, entity_of
 
 Slots = dict[str, Any]
 Step = Callable[[bytes, int, Slots], int]
@@ -28,8 +28,11 @@ _REQUIRED = ("event_id", "occurred_at", "identifier")  # fields without a defaul
 _NULLABLE_STRING = ["null", "string"]
 _FIXED_WIDTH = {"null": 0, "boolean": 1, "float": 4, "double": 8}
 _PRIMITIVES = {*_FIXED_WIDTH, "int", "long", "bytes", "string"}
-_OUR_ORDER = ("event_id", "occurred_at", "operation", "identifier", "values")  # as in our schema
+_OUR_ORDER = ("event_id", "occurred_at", "operation", "identifier", "values", "entity")  # as in our schema
+_PREVIOUS_ORDER = _OUR_ORDER[:-1]  # our layout before ``entity``: what producers not yet upgraded write
 _OURS = set(_OUR_ORDER)
+# Our enum fields: (the enum's name, our symbols, the enum default unknown symbols read as).
+_ENUMS = {"operation": ("Operation", OPERATIONS, UPSERT), "entity": ("Entity", ENTITIES, PRODUCT)}
 
 
 def _base(schema: Any) -> Any:
@@ -168,11 +171,14 @@ def _read_time(buf: bytes, pos: int, slots: Slots) -> int:
     return pos
 
 
-def _read_operation(writer_symbols: list[str]) -> Step:
-    symbols = tuple(s if s in OPERATIONS else UPSERT for s in writer_symbols)  # Avro: the enum default
+def _symbols(writer_symbols: list[str], ours: tuple[str, ...], default: str) -> tuple[str, ...]:
+    """The writer's enum symbols as ours; a symbol we do not know reads as the enum default (Avro's rule)."""
+    return tuple(s if s in ours else default for s in writer_symbols)
 
+
+def _read_enum_field(name: str, symbols: tuple[str, ...]) -> Step:
     def step(buf: bytes, pos: int, slots: Slots) -> int:
-        slots["operation"], pos = read_enum(buf, pos, symbols, "operation")
+        slots[name], pos = read_enum(buf, pos, symbols, name)
         return pos
 
     return step
@@ -191,11 +197,12 @@ def _our_field(name: str, schema: Any) -> Step | None:
         return _read_string(name) if schema == "string" and logical is None else None
     if name == "occurred_at":
         return _read_time if schema in ("int", "long") and logical in (None, "timestamp-millis") else None
-    if name == "operation":
+    if name in _ENUMS:
+        enum_name, ours, default = _ENUMS[name]
         is_enum = isinstance(schema, dict) and schema.get("type") == "enum"
-        return (
-            _read_operation(schema["symbols"]) if is_enum and _short(schema["name"]) == "Operation" else None
-        )
+        if not is_enum or _short(schema["name"]) != enum_name:
+            return None
+        return _read_enum_field(name, _symbols(schema["symbols"], ours, default))
     if name == "values":
         is_map = isinstance(schema, dict) and schema.get("type") == "map"
         return _read_values if is_map and schema["values"] == _NULLABLE_STRING else None
@@ -225,9 +232,11 @@ def compile_change_reader(writer: Any) -> Reader | None:
     names = tuple(f["name"] for f in writer["fields"])
     if not set(_REQUIRED) <= set(names):
         return None  # fastavro says which field has no default
-    if names == _OUR_ORDER:  # our own layout (every `avro` message): read straight through
-        operation = writer["fields"][2]["type"]
-        return _direct_reader(tuple(s if s in OPERATIONS else UPSERT for s in operation["symbols"]))
+    if names in (_OUR_ORDER, _PREVIOUS_ORDER):  # our own layout (every `avro` message): read straight through
+        fields = writer["fields"]
+        operations = _symbols(fields[2]["type"]["symbols"], OPERATIONS, UPSERT)
+        entities = _symbols(fields[5]["type"]["symbols"], ENTITIES, PRODUCT) if len(fields) > 5 else None
+        return _direct_reader(operations, entities)
     return _reader(steps)
 
 
@@ -243,11 +252,16 @@ def _complete(buf: bytes, pos: int, event_id: str, identifier: str) -> None:
         raise DecodeError("event_id must not be empty")
 
 
-def _direct_reader(operations: tuple[str, ...]) -> Reader:
+def _direct_reader(operations: tuple[str, ...], entities: tuple[str, ...] | None) -> Reader:
     """Our fields in our order, read one after the other with the usual one-byte lengths and enum
-    index inline: no steps, no slots, one frame besides the values (the hot path of every event)."""
+    index inline: no steps, no slots, one frame besides the values (the hot path of every event).
+
+    ``entities`` None: the writer's layout ends with ``values`` (our schema before ``entity``). With
+    ``entities``, bytes that end right after ``values`` read as PRODUCT too: a schemaless producer
+    still on the previous schema writes exactly those, and keeps working."""
     short = SHORT_LENGTH
     symbols = len(operations)
+    kinds = len(entities) if entities is not None else 0
 
     def read(buf: bytes) -> ChangeEvent:
         event_id = identifier = ""
@@ -277,6 +291,14 @@ def _direct_reader(operations: tuple[str, ...]) -> Reader:
                     raise DecodeError("truncated Avro data in identifier")
                 identifier = buf[start:pos].decode()
             values, pos = read_values(buf, pos)
+            entity = PRODUCT
+            if entities is not None and pos < size:
+                index = short[buf[pos]]
+                if 0 <= index < kinds:
+                    entity = entities[index]
+                    pos += 1
+                else:
+                    entity, pos = read_enum(buf, pos, entities, "entity")
             _complete(buf, pos, event_id, identifier)
         except DecodeError as exc:
             raise DecodeError(exc.reason, identifier or None, event_id or None) from None
@@ -285,14 +307,14 @@ def _direct_reader(operations: tuple[str, ...]) -> Reader:
         except UnicodeDecodeError:
             field = "identifier" if event_id else "event_id"
             raise DecodeError(f"{field} is not valid UTF-8", None, event_id or None) from None
-        return ChangeEvent(event_id, occurred_at, operation, identifier, values)
+        return ChangeEvent(event_id, occurred_at, operation, identifier, values, entity_of(entity, values))
 
     return read
 
 
 def _reader(steps: list[Step]) -> Reader:
     def read(buf: bytes) -> ChangeEvent:
-        slots: Slots = {"operation": UPSERT}
+        slots: Slots = {"operation": UPSERT, "entity": PRODUCT}
         pos = 0
         try:
             for step in steps:
@@ -303,12 +325,14 @@ def _reader(steps: list[Step]) -> Reader:
                 exc.reason, slots.get("identifier") or None, slots.get("event_id") or None
             ) from None
         values = slots.get("values")
+        values = {} if values is None else values
         return ChangeEvent(
             slots["event_id"],
             slots["occurred_at"],
             slots["operation"],
             slots["identifier"],
-            {} if values is None else values,
+            values,
+            entity_of(slots["entity"], values),
         )
 
     return read

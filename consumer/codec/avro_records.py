@@ -15,10 +15,11 @@ from consumer.codec.avro_binary import (
     write_values,
 )
 from consumer.codec.errors import EncodeError
-from consumer.codec.events import OPERATIONS, STATUSES, ChangeEvent, FeedbackEvent
+from consumer.codec.events import ENTITIES, OPERATIONS, STATUSES, ChangeEvent, FeedbackEvent
 
 _OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
 _STATUS_INDEX = {status: i for i, status in enumerate(STATUSES)}
+_ENTITY_INDEX = {entity: i for i, entity in enumerate(ENTITIES)}
 
 
 def encode_change(event: ChangeEvent) -> bytes:
@@ -29,6 +30,7 @@ def encode_change(event: ChangeEvent) -> bytes:
         out += write_long(_OPERATION_INDEX[event.operation])
         write_string(out, event.identifier)
         write_values(out, event.values)
+        out += write_long(_ENTITY_INDEX[event.entity])
         return bytes(out)
     except (AttributeError, TypeError, KeyError, OverflowError) as exc:
         raise EncodeError(f"change event for {event.identifier!r} cannot be encoded: {exc}") from None
@@ -60,6 +62,7 @@ def encode_feedback(event: FeedbackEvent) -> bytes:
         out += write_int(event.attempts)
         out += b"\x01" if event.dry_run else b"\x00"
         write_values(out, event.values)
+        out += write_long(_ENTITY_INDEX[event.entity])
         return bytes(out)
     except (AttributeError, TypeError, KeyError, OverflowError) as exc:
         raise EncodeError(f"feedback for {event.identifier!r} cannot be encoded: {exc}") from None

@@ -8,9 +8,19 @@ from typing import TypedDict
 UPSERT = "UPSERT"
 DELETE = "DELETE"
 OPERATIONS = (UPSERT, DELETE)  # in schema symbol order: the Avro enum index is the position here
+PRODUCT = "PRODUCT"
+PRODUCT_MODEL = "PRODUCT_MODEL"
+ENTITIES = (PRODUCT, PRODUCT_MODEL)  # in schema symbol order, as OPERATIONS
+MODEL_COLUMN = "family_variant"  # a column only product models have
 STATUSES = ("CREATED", "UPDATED", "DELETED", "REJECTED", "FAILED", "SKIPPED")
 
 Values = dict[str, str | None]
+
+
+def entity_of(entity: str, values: Values) -> str:
+    """What the event describes: a row with a ``family_variant`` column is a product model whatever
+    its ``entity`` says (older producers do not set it, and products have no family variant)."""
+    return PRODUCT_MODEL if MODEL_COLUMN in values else entity
 
 
 class ErrorDetail(TypedDict):
@@ -25,13 +35,14 @@ class ErrorDetail(TypedDict):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ChangeEvent:
-    """A product change: the flat row of one product (schemas/product_change.avsc)."""
+    """A change of one product or product model: its flat row (schemas/product_change.avsc)."""
 
     event_id: str
     occurred_at: int  # milliseconds since the Unix epoch
     operation: str  # UPSERT or DELETE
     identifier: str
     values: Values
+    entity: str = PRODUCT  # PRODUCT or PRODUCT_MODEL (then ``identifier`` is the model's code)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,3 +64,4 @@ class FeedbackEvent:
     attempts: int = 0
     dry_run: bool = False
     values: Values = dataclasses.field(default_factory=dict)
+    entity: str = PRODUCT  # the event's entity

@@ -1,5 +1,8 @@
 """Events from dicts (parsed JSON, or fastavro's output for an evolved writer schema), field by field.
 
+A change event's ``entity`` follows ``events.entity_of``: a row with a ``family_variant`` column is
+a product model whatever the field says.
+
 Every problem raises DecodeError naming the field; once the identifier is known it rides on the
 error so the product still gets feedback. Fields the contract gives a default may be missing;
 unknown fields are ignored, as an Avro reader ignores a newer writer's extra fields.
@@ -12,13 +15,16 @@ from typing import Any
 
 from consumer.codec.errors import DecodeError, member
 from consumer.codec.events import (
+    ENTITIES,
     OPERATIONS,
+    PRODUCT,
     STATUSES,
     UPSERT,
     ChangeEvent,
     ErrorDetail,
     FeedbackEvent,
     Values,
+    entity_of,
 )
 
 _MISSING = object()
@@ -158,7 +164,7 @@ def change_from_dict(data: object) -> ChangeEvent:
     if type(data) is dict:
         identifier, event_id = data.get("identifier"), data.get("event_id")
         occurred_at, operation = data.get("occurred_at"), data.get("operation", UPSERT)
-        values = data.get("values")
+        values, entity = data.get("values"), data.get("entity", PRODUCT)
         if (
             type(identifier) is str
             and identifier
@@ -167,21 +173,27 @@ def change_from_dict(data: object) -> ChangeEvent:
             and type(occurred_at) is int
             and _LONG_MIN <= occurred_at <= _LONG_MAX
             and operation in OPERATIONS
+            and entity in ENTITIES
             and (values is None or (type(values) is dict and set(map(type, values.values())) <= _CELL_TYPES))
         ):
-            return ChangeEvent(event_id, occurred_at, operation, identifier, {} if values is None else values)
+            row = {} if values is None else values
+            return ChangeEvent(event_id, occurred_at, operation, identifier, row, entity_of(entity, row))
     return _change_field_by_field(data)
 
 
 def _change_field_by_field(data: object) -> ChangeEvent:
     rec = _Record(data, "the event")
     _identify(rec)
+    occurred_at = rec.timestamp("occurred_at")
+    operation = rec.symbol("operation", OPERATIONS, UPSERT)
+    values = rec.values()
     return ChangeEvent(
         event_id=rec.event_id or "",
-        occurred_at=rec.timestamp("occurred_at"),
-        operation=rec.symbol("operation", OPERATIONS, UPSERT),
+        occurred_at=occurred_at,
+        operation=operation,
         identifier=rec.identifier or "",
-        values=rec.values(),
+        values=values,
+        entity=entity_of(rec.symbol("entity", ENTITIES, PRODUCT), values),
     )
 
 
@@ -205,4 +217,5 @@ def feedback_from_dict(data: object) -> FeedbackEvent:
         attempts=rec.integer("attempts", 0, -(2**31), 2**31 - 1),
         dry_run=rec.boolean("dry_run", False),
         values=rec.values(),
+        entity=rec.symbol("entity", ENTITIES, PRODUCT),
     )

@@ -19,9 +19,14 @@ class BundledSchema:
     name: str
     text: str  # the .avsc as shipped: what gets registered
     parsed: Any  # fastavro's parsed form, timestamps as int milliseconds (plain_millis)
+    previous: Any  # the layout before the last field was added (``entity``), parsed the same way
+
 
 
 _MILLIS = ("timestamp-millis", "local-timestamp-millis")
+# The field both schemas gained last, at their end: schemaless bytes written before it existed end
+# where it would start, and are read with ``previous`` (records.RecordKind.decode).
+ADDED_LAST = "entity"
 
 
 def plain_millis(node: Any) -> Any:
@@ -38,8 +43,10 @@ def plain_millis(node: Any) -> Any:
 def bundled(name: str) -> BundledSchema:
     text = (resources.files("consumer") / "schemas" / f"{name}.avsc").read_text(encoding="utf-8")
     schema = json.loads(text)
+    previous = {**schema, "fields": [f for f in schema["fields"] if f["name"] != ADDED_LAST]}
     return BundledSchema(
         name=name,
         text=text,
         parsed=fastavro.parse_schema(plain_millis(schema)),
+        previous=fastavro.parse_schema(plain_millis(previous)),
     )

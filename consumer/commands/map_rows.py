@@ -5,6 +5,11 @@ Result lines, in input order:
 would PATCH; ``null`` for a DELETE, which has no body) or
 ``{"identifier", "event_id", "status": "REJECTED", "errors": [...]}``. A line that is not a readable
 event gives a REJECTED line naming the line and why; it never stops the run. Blank lines are skipped.
+
+Product models: a model's line says ``"entity": "PRODUCT_MODEL"`` (its payload is the model's); a
+variant row's line lists the model writes it implies, root first, under ``"models"`` (each
+``{"code", "payload"}``), sent before its own payload. Offline, the models known are those mapped
+on earlier lines: a variant whose parent is not among them is REJECTED with ``"waiting_for"``.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from consumer.catalog import Catalog, CatalogError
+from consumer.catalog import Catalog, CatalogError, ModelDirectory
 from consumer.codec.errors import DecodeError
-from consumer.codec.events import DELETE, ErrorDetail
+from consumer.codec.events import DELETE, PRODUCT_MODEL, ChangeEvent, ErrorDetail
 from consumer.codec.json_codec import JsonCodec
 from consumer.config import load_settings
 from consumer.errors import ConsumerError
@@ -65,14 +70,39 @@ def _unreadable(number: int, exc: DecodeError) -> dict[str, Any]:
 
 
 def result_line(event_id: str, result: MapResult) -> dict[str, Any]:
-    if result.ok:
-        return _ok(result.identifier, event_id, result.payload)
-    return _rejected(result.identifier, event_id, result.errors)
+    if not result.ok:
+        out = _rejected(result.identifier, event_id, result.errors)
+        if result.waiting_for is not None:
+            out["waiting_for"] = result.waiting_for
+        return out
+    out = _ok(result.identifier, event_id, result.payload)
+    if result.models:
+        out["models"] = [{"code": write.code, "payload": write.payload} for write in result.models]
+    return out
 
 
-def map_lines(lines: Iterable[bytes], mapper: Mapper, first_line: int = 1) -> Iterator[bytes]:
+def event_line(event: ChangeEvent, mapper: Mapper, directory: ModelDirectory) -> dict[str, Any]:
+    """The result line of one event; the models it writes join ``directory`` (a delete leaves it)."""
+    if event.operation == DELETE:
+        if event.entity == PRODUCT_MODEL:
+            directory.forget(event.identifier)
+        out = _ok(event.identifier, event.event_id, None)  # a DELETE has no body
+    else:
+        result = mapper.map_entity(event.entity, event.identifier, event.values, directory.get)
+        if result.model is not None:
+            directory.put(result.model)
+        out = result_line(event.event_id, result)
+    if event.entity == PRODUCT_MODEL:
+        out = {**out, "entity": PRODUCT_MODEL}
+    return out
+
+
+def map_lines(
+    lines: Iterable[bytes], mapper: Mapper, first_line: int = 1, directory: ModelDirectory | None = None
+) -> Iterator[bytes]:
     """One encoded result line (with its newline) per input line."""
     codec = JsonCodec()
+    directory = directory if directory is not None else ModelDirectory()
     for number, line in enumerate(lines, first_line):
         if not line.strip():
             continue  # blank lines (a trailing one, say) are not events
@@ -81,10 +111,7 @@ def map_lines(lines: Iterable[bytes], mapper: Mapper, first_line: int = 1) -> It
         except DecodeError as exc:
             out = _unreadable(number, exc)
         else:
-            if event.operation == DELETE:
-                out = _ok(event.identifier, event.event_id, None)  # a DELETE has no body
-            else:
-                out = result_line(event.event_id, mapper.map(event.identifier, event.values))
+            out = event_line(event, mapper, directory)
         yield orjson.dumps(out) + b"\n"
 
 
@@ -103,10 +130,11 @@ def _input_lines(stream: BinaryIO) -> Iterator[list[bytes]]:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     mapper = Mapper(read_catalog(args.catalog), MappingOptions.from_settings(settings))
+    directory = ModelDirectory()  # the product models of earlier lines, as the service learns them
     out = sys.stdout.buffer
     number = 1
     for batch in _input_lines(sys.stdin.buffer):
-        out.writelines(map_lines(batch, mapper, number))
+        out.writelines(map_lines(batch, mapper, number, directory))
         out.flush()
         number += len(batch)
     return 0

@@ -36,12 +36,12 @@ from consumer.devstack.sim_api import (
 )
 from consumer.devstack.sim_auth import DEFAULT_CREDENTIALS, SimCredentials, TokenAuthority, as_credentials
 from consumer.devstack.sim_catalog import Catalog, load_sample_catalog
+from consumer.devstack.sim_entities import Entities
 from consumer.devstack.sim_knobs import SimKnobs
 from consumer.devstack.sim_server import HttpServer
 from consumer.devstack.sim_stats import Stats
-from consumer.devstack.sim_store import ProductStore
+from consumer.devstack.sim_store import model_store, product_store
 from consumer.devstack.sim_traffic import Refusal, Traffic
-from consumer.devstack.sim_validation import validate_product
 
 __all__ = [
     "DEFAULT_CREDENTIALS", "AkeneoSimulator", "SimCredentials", "SimKnobs", "load_sample_catalog", "main",
@@ -67,17 +67,19 @@ def _refusal_response(refusal: Refusal) -> Response:
 
 
 class AkeneoSimulator:
-    """One simulated PIM: catalog, products, tokens, knobs and statistics, served over HTTP."""
+    """One simulated PIM: catalog, products, product models, tokens, knobs and statistics, over HTTP."""
 
     def __init__(self, catalog: Mapping[str, Any] | None = None,
                  credentials: Iterable[Any] = DEFAULT_CREDENTIALS, knobs: SimKnobs | None = None,
                  host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic,
                  record_history: bool = False) -> None:
         """``clock`` (monotonic seconds) drives token expiry, rate limits and outages (tests fake it);
-        ``record_history`` keeps every write per product for ``history()`` (memory grows with writes)."""
+        ``record_history`` keeps every write per product and product model for ``history()`` and
+        ``model_history()`` (memory grows with writes)."""
         self.catalog = Catalog(load_sample_catalog() if catalog is None else catalog)
         self._clock = clock
-        self._store = ProductStore(self.catalog.identifier_attribute, record_history)
+        self._store = product_store(self.catalog.identifier_attribute, record_history)
+        self._models = model_store(record_history)
         self._credentials = [as_credentials(c) for c in credentials]
         self._auth = TokenAuthority(self._credentials, clock)
         self._stats = Stats()
@@ -85,7 +87,8 @@ class AkeneoSimulator:
         self._knobs = knobs or SimKnobs()
         self._traffic.seed(self._knobs.seed)
         self._knobs_lock = threading.Lock()
-        self._api = AkeneoApi(self.catalog, self._store, self._auth, self._stats, lambda: self._knobs)
+        self._entities = Entities(self.catalog, self._store, self._models, self._stats, lambda: self._knobs)
+        self._api = AkeneoApi(self.catalog, self._entities, self._auth, lambda: self._knobs)
         self._address = (host, port)
         self._server: HttpServer | None = None
 
@@ -163,26 +166,37 @@ class AkeneoSimulator:
 
     @property
     def products(self) -> dict[str, dict[str, Any]]:
-        """Stored products by identifier, as GET /products/{code} returns them (a snapshot)."""
+        """Stored products by identifier (a snapshot): as GET /products/{code} returns them, but for a
+        variant product only the values it holds itself (GET adds its models' values)."""
         return self._store.snapshot()
+
+    @property
+    def product_models(self) -> dict[str, dict[str, Any]]:
+        """Stored product models by code (a snapshot), each with the values it holds itself."""
+        return self._models.snapshot()
 
     def history(self, identifier: str) -> list[Mapping[str, Any] | None]:
         """Every write applied to ``identifier``, oldest first (None: a delete); needs record_history."""
         return self._store.history(identifier)
 
+    def model_history(self, code: str) -> list[Mapping[str, Any] | None]:
+        """Every write applied to product model ``code``, oldest first; needs record_history."""
+        return self._models.history(code)
+
     def seed_products(self, products: Iterable[Mapping[str, Any]]) -> None:
         """Store products directly, validated as a PATCH would be; ValueError names the first bad one."""
-        for product in products:
-            payload = dict(product)
-            identifier = payload.get("identifier")
-            rejection = validate_product(payload, self.catalog, "patch_products__code_")
-            if not isinstance(identifier, str) or rejection is not None:
-                reason = rejection.body() if rejection else "no identifier"
-                raise ValueError(f"cannot seed product {identifier!r}: {reason}")
-            self._store.upsert(identifier, payload)
+        self._entities.seed(self._entities.products, products)
+
+    def seed_product_models(self, models: Iterable[Mapping[str, Any]]) -> None:
+        """Store product models directly (parents first), validated as a PATCH would be."""
+        self._entities.seed(self._entities.models, models)
 
     def clear_products(self) -> None:
         self._store.clear()
+
+    def clear_product_models(self) -> None:
+        """Forget every product model (their variant products stay: clear those with clear_products)."""
+        self._models.clear()
 
     def stats(self) -> dict[str, Any]:
         """Requests by (method, route, status), product line outcomes, tokens, concurrency."""
@@ -193,6 +207,7 @@ class AkeneoSimulator:
             too_many_requests=self._stats.count(status=429),
             tokens_issued=dict(self._auth.issued),
             products_stored=len(self._store),
+            product_models_stored=len(self._models),
         )
         return snapshot
 
@@ -282,6 +297,8 @@ class AkeneoSimulator:
                 return ok(self.stats())
             if method == "GET" and name == "products":
                 return ok(self.products)
+            if method == "GET" and name == "product-models":
+                return ok(self.product_models)
             if method == "GET" and name == "knobs":
                 return ok(self._knobs.as_dict(self._clock()))
             if method == "POST" and name == "knobs":
@@ -292,6 +309,9 @@ class AkeneoSimulator:
             if method == "POST" and name == "clear-products":
                 self.clear_products()
                 return ok({"cleared": "products"})
+            if method == "POST" and name == "clear-product-models":
+                self.clear_product_models()
+                return ok({"cleared": "product models"})
             if method == "POST" and name == "expire-tokens":
                 self.expire_tokens()
                 return ok({"expired": "access tokens"})

@@ -5,16 +5,18 @@ Rows look like what a feed manager's "Akeneo API export" produces: flat columns 
 ``price@currency`` = ``740.00 EUR<###>799.20 USD``, ``weight@unit`` = ``3.50 KGM``, multi
 values joined by ``<###>``. One row in ``invalid_every`` carries exactly one mistake Akeneo
 would reject (the ``INVALID_KINDS`` below, in turn), so a run shows both outcomes.
-Deterministic for a given seed.
+``clothing_tree`` gives product models of the clothing family variants with their variant
+products, as flat rows. Deterministic for a given seed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 from collections.abc import Iterator
 
-from consumer.codec import ChangeEvent
+from consumer.codec import PRODUCT_MODEL, ChangeEvent
 
 SEP = "<###>"
 _PRINT_SIZES = ["210_x_1219_mm", "215_x_355_mm", "a3_297_x_420_mm_", "a4_210_x_297_mm_"]
@@ -97,3 +99,103 @@ def sample_events(
             identifier=identifier,
             values=values,
         )
+
+
+# -- product models and their variants (the sample catalog's clothing family) ---------------------
+
+_GARMENTS = ["parka", "blazer", "hoodie", "chino", "polo", "cardigan", "anorak", "jumper", "tunic", "vest"]
+_CLOTHING_COLORS = ["black", "blue", "brown", "green", "grey", "pink", "orange", "red", "yellow", "white"]
+_CLOTHING_SIZES = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]
+_MATERIALS = ["cotton", "polyester", "wool", "leather"]
+_COLLECTIONS = ["summer_2016", "winter_2016", "autumn_2016", "summer_2017"]
+_WASH = ["400", "600", "hand"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClothingTree:
+    """Events of one family variant's trees: root models, sub-models (two levels only), variants.
+
+    Model events are ``PRODUCT_MODEL`` rows of their own level's values; every variant row is a
+    flat product row carrying all its values (its models' too), as a feed writes it. ``events()``
+    gives them in that order (what a producer would publish); a test may shuffle partitions.
+    """
+
+    family_variant: str
+    roots: list[ChangeEvent]
+    sub_models: list[ChangeEvent]
+    variants: list[ChangeEvent]
+
+    def events(self) -> list[ChangeEvent]:
+        return [*self.roots, *self.sub_models, *self.variants]
+
+
+def _common(rng: random.Random, garment: str, number: int, version: int) -> dict[str, str | None]:
+    name = f"{garment.capitalize()} {number:03d}" + (f" v{version}" if version else "")
+    price = rng.randint(1900, 29900)
+    return {
+        "name": name,
+        "erp_name~en_US": name.upper(),
+        "description~en_US~ecommerce": f"The {name}, a {rng.choice(_WORDS)} {garment}.",
+        "price@currency": f"{price / 100:.2f} EUR{SEP}{price * 1.08 / 100:.2f} USD",
+        "brand": "akeneo",
+        "collection": SEP.join(sorted(rng.sample(_COLLECTIONS, 2))),
+        "care_instructions": "Wash inside out.",
+        "wash_temperature": rng.choice(_WASH),
+    }
+
+
+def _level_1(rng: random.Random, name: str, color: str) -> dict[str, str | None]:
+    material = rng.choice(_MATERIALS)
+    return {"color": color, "material": material, "variation_name~en_US": f"{name} {color}",
+            "composition": f"100% {material}"}
+
+
+def _event(rng: random.Random, n: int, identifier: str, values: dict[str, str | None],
+           entity: str) -> ChangeEvent:
+    return ChangeEvent(str(uuid.UUID(int=rng.getrandbits(128), version=4)), BASE_TIME_MS + n, "UPSERT",
+                       identifier, values, entity)
+
+
+def clothing_tree(models: int, family_variant: str = "clothing_color_size", colors: int = 2, sizes: int = 3,
+                  seed: int = 0, prefix: str = "CL", version: int = 0) -> ClothingTree:
+    """``models`` root models of ``family_variant`` (``clothing_color_size``: ``colors`` sub-models
+    each, ``sizes`` variants per sub-model; ``clothing_size``: ``sizes`` variants per root).
+
+    Deterministic for a seed; ``version`` changes every model's name (a common value), nothing
+    else: a second round of the same trees."""
+    if family_variant not in ("clothing_color_size", "clothing_size"):
+        raise ValueError(f"no sample trees for family variant {family_variant!r}")
+    two_levels = family_variant == "clothing_color_size"
+    if not 1 <= sizes <= len(_CLOTHING_SIZES) or not 1 <= colors <= len(_CLOTHING_COLORS):
+        raise ValueError(f"sizes must be 1..{len(_CLOTHING_SIZES)} and colors 1..{len(_CLOTHING_COLORS)}")
+    rng = random.Random(seed)
+    tree = ClothingTree(family_variant, [], [], [])
+    count = 0
+
+    def add(into: list[ChangeEvent], identifier: str, values: dict[str, str | None], entity: str) -> None:
+        nonlocal count
+        into.append(_event(rng, count, identifier, values, entity))
+        count += 1
+
+    for number in range(models):
+        garment = _GARMENTS[number % len(_GARMENTS)]
+        root = f"{prefix}-{garment}-{number:03d}"
+        common = _common(rng, garment, number, version)
+        fixed = {"categories": "clothing", "family_variant": family_variant}
+        palette = rng.sample(_CLOTHING_COLORS, colors if two_levels else 1)
+        if not two_levels:  # one level: everything but the variant's own is common
+            common.update(_level_1(rng, common["name"] or root, palette[0]))
+        add(tree.roots, root, {**fixed, **common}, PRODUCT_MODEL)
+        for color in palette:
+            parent, level_1 = root, {}
+            if two_levels:
+                parent, level_1 = f"{root}-{color}", _level_1(rng, common["name"] or root, color)
+                add(tree.sub_models, parent, {"family_variant": family_variant, "parent": root, **level_1},
+                    PRODUCT_MODEL)
+            for size in _CLOTHING_SIZES[:sizes]:
+                sku = f"{parent}-{size}"
+                own = {"sku": sku, "size": size, "ean": f"{rng.randint(10**12, 10**13 - 1)}",
+                       "weight@unit": f"{rng.randint(20, 300) / 100:.2f} KGM"}
+                add(tree.variants, sku, {"parent": parent, "family": "clothing", **common, **level_1, **own},
+                    "PRODUCT")
+    return tree

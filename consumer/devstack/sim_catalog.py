@@ -1,7 +1,8 @@
 """The simulator's catalog: Akeneo's structure, indexed for validation and served by the list endpoints.
 
 Input is the contract's catalog JSON (items of Akeneo's own list endpoints, unchanged) plus the optional
-keys ``families``, ``categories``, ``groups`` and ``association_types``. Nothing here knows about HTTP.
+keys ``families``, ``categories``, ``groups``, ``association_types`` and ``family_variants`` (by family
+code, the items of ``GET /families/{family}/variants``). Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -139,6 +140,12 @@ class Catalog:
         self.category_by_code = {c["code"]: c for c in self.categories}
         self.group_codes = frozenset(g["code"] for g in self.groups)
         self.association_type_by_code = {t["code"]: t for t in self.association_types}
+        raw_variants: Mapping[str, list[dict[str, Any]]] = data.get("family_variants") or {}
+        self.family_variants: dict[str, list[dict[str, Any]]] = {
+            family: list(items) for family, items in raw_variants.items()}
+        # Family variant codes are unique in a PIM, whatever their family.
+        self.family_variant_by_code: dict[str, tuple[str, dict[str, Any]]] = {
+            item["code"]: (family, item) for family, items in self.family_variants.items() for item in items}
 
     def option(self, attribute: str, code: str) -> dict[str, Any] | None:
         return next((o for o in self.attribute_options.get(attribute, []) if o["code"] == code), None)

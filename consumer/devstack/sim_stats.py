@@ -1,10 +1,13 @@
-"""Counters the inspection API reports: requests by (method, route, status), product lines, tokens."""
+"""Counters the inspection API reports: requests by (method, route, status), product and model lines."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 from typing import Any
+
+PRODUCT_LINES = "product_lines"
+MODEL_LINES = "product_model_lines"
 
 
 class Stats:
@@ -13,17 +16,17 @@ class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, str, int]] = Counter()
-        self._lines: Counter[int] = Counter()
+        self._lines: dict[str, Counter[int]] = {PRODUCT_LINES: Counter(), MODEL_LINES: Counter()}
         self._events: Counter[str] = Counter()
 
     def request(self, method: str, route: str, status: int) -> None:
         with self._lock:
             self._requests[(method, route, status)] += 1
 
-    def lines(self, statuses: list[int]) -> None:
-        """Per-product outcomes of a collection PATCH (or a single-product PATCH)."""
+    def lines(self, statuses: list[int], kind: str = PRODUCT_LINES) -> None:
+        """Per-entity outcomes of a collection PATCH (or a single PATCH); ``kind``: products or models."""
         with self._lock:
-            self._lines.update(statuses)
+            self._lines[kind].update(statuses)
 
     def event(self, name: str) -> None:
         """Something without a status of its own, e.g. a dropped connection."""
@@ -43,12 +46,14 @@ class Stats:
                 "requests": [{"method": m, "route": r, "status": s, "count": n}
                              for (m, r, s), n in sorted(self._requests.items())],
                 "requests_total": sum(self._requests.values()),
-                "product_lines": {str(status): n for status, n in sorted(self._lines.items())},
+                **{kind: {str(status): n for status, n in sorted(lines.items())}
+                   for kind, lines in self._lines.items()},
                 "events": dict(self._events),
             }
 
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
-            self._lines.clear()
+            for lines in self._lines.values():
+                lines.clear()
             self._events.clear()

@@ -1,8 +1,9 @@
-"""The simulator's products, with Akeneo's PATCH merge semantics.
+"""The simulator's products and product models, with Akeneo's PATCH merge semantics.
 
 Values merge per (attribute, locale, scope) and ``data: null`` removes one; ``categories`` and
-``groups`` are replaced whole; associations merge per type and kind. Stored products are never
+``groups`` are replaced whole; associations merge per type and kind. Stored entities are never
 mutated in place (a PATCH builds a new one), so a reader may serialise what it got without a lock.
+Each store knows the children of every product model (the entities whose ``parent`` it is).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import bisect
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-# Keys a client may send that Akeneo computes itself.
-_READ_ONLY = frozenset({"identifier", "uuid", "created", "updated", "metadata"})
+# Keys a client may send that Akeneo computes itself (or that name the entity).
+_READ_ONLY = frozenset({"identifier", "code", "uuid", "created", "updated", "metadata"})
+Blank = Callable[[str, str], dict[str, Any]]  # (key, now) -> a new entity before its first PATCH
 
 
 def _now() -> str:
@@ -48,101 +50,141 @@ def _merge_links(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Any]) -
     return merged
 
 
-def merge_product(existing: Mapping[str, Any] | None, identifier: str, payload: Mapping[str, Any],
-                  identifier_attribute: str | None) -> dict[str, Any]:
-    """The product after applying ``payload`` (already validated) to ``existing`` (None: create)."""
+def blank_product(identifier: str, now: str) -> dict[str, Any]:
+    return {
+        "uuid": str(uuid.uuid4()), "identifier": identifier, "enabled": True, "family": None,
+        "categories": [], "groups": [], "parent": None, "values": {}, "created": now, "updated": now,
+        "associations": {}, "quantified_associations": {},
+    }
+
+
+def blank_model(code: str, now: str) -> dict[str, Any]:
+    return {
+        "code": code, "family": None, "family_variant": None, "parent": None, "categories": [], "values": {},
+        "created": now, "updated": now, "associations": {}, "quantified_associations": {},
+    }
+
+
+def merge_entity(existing: Mapping[str, Any] | None, key: str, payload: Mapping[str, Any], blank: Blank,
+                 identifier_attribute: str | None = None) -> dict[str, Any]:
+    """The entity after applying ``payload`` (already validated) to ``existing`` (None: create)."""
     now = _now()
-    if existing is None:
-        product: dict[str, Any] = {
-            "uuid": str(uuid.uuid4()), "identifier": identifier, "enabled": True, "family": None,
-            "categories": [], "groups": [], "parent": None, "values": {}, "created": now, "updated": now,
-            "associations": {}, "quantified_associations": {},
-        }
-    else:
-        product = dict(existing)
-    for key, value in payload.items():
-        if key in _READ_ONLY:
+    entity = blank(key, now) if existing is None else dict(existing)
+    for name, value in payload.items():
+        if name in _READ_ONLY:
             continue
-        if key == "values":
-            product["values"] = _merge_values(product["values"], value)
-        elif key in ("associations", "quantified_associations"):
-            product[key] = _merge_links(product[key], value)
+        if name == "values":
+            entity["values"] = _merge_values(entity["values"], value)
+        elif name in ("associations", "quantified_associations"):
+            entity[name] = _merge_links(entity[name], value)
         elif isinstance(value, list):
-            product[key] = list(value)
+            entity[name] = list(value)
         else:
-            product[key] = value
+            entity[name] = value
     if identifier_attribute is not None:
-        # Akeneo keeps the identifier as the value of its identifier attribute too.
-        values = dict(product["values"])
-        values[identifier_attribute] = [{"locale": None, "scope": None, "data": identifier}]
-        product["values"] = values
-    product["updated"] = now
-    return product
+        # Akeneo keeps a product's identifier as the value of its identifier attribute too.
+        values = dict(entity["values"])
+        values[identifier_attribute] = [{"locale": None, "scope": None, "data": key}]
+        entity["values"] = values
+    entity["updated"] = now
+    return entity
 
 
-class ProductStore:
-    """Thread-safe products by identifier, kept in identifier order for the list endpoint."""
+class EntityStore:
+    """Thread-safe entities by key (a product's identifier, a model's code), kept in key order for
+    the list endpoints, with each parent's children indexed."""
 
-    def __init__(self, identifier_attribute: str | None, record_history: bool = False) -> None:
+    def __init__(self, blank: Blank, identifier_attribute: str | None = None,
+                 record_history: bool = False) -> None:
+        self._blank = blank
         self._identifier_attribute = identifier_attribute
         self._lock = threading.Lock()
-        self._products: dict[str, dict[str, Any]] = {}
+        self._entities: dict[str, dict[str, Any]] = {}
         self._order: list[str] = []
-        # Every write per identifier, in the order applied: lets tests check per-product ordering.
+        self._children: dict[str, set[str]] = {}
+        # Every write per key, in the order applied: lets tests check per-entity ordering.
         self._history: dict[str, list[Mapping[str, Any] | None]] | None = {} if record_history else None
 
-    def upsert(self, identifier: str, payload: Mapping[str, Any]) -> bool:
-        """Apply ``payload``; True if the product was created."""
+    def upsert(self, key: str, payload: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> bool:
+        """Apply ``payload`` and the fields Akeneo derives for it (``derived``, not in the history);
+        True if the entity was created."""
         with self._lock:
-            existing = self._products.get(identifier)
-            merged = merge_product(existing, identifier, payload, self._identifier_attribute)
-            self._products[identifier] = merged
+            existing = self._entities.get(key)
+            applied = {**payload, **derived} if derived else payload
+            merged = merge_entity(existing, key, applied, self._blank, self._identifier_attribute)
+            self._entities[key] = merged
             if existing is None:
-                bisect.insort(self._order, identifier)
+                bisect.insort(self._order, key)
+            self._reparent(key, existing, merged)
             if self._history is not None:
-                self._history.setdefault(identifier, []).append(payload)
+                self._history.setdefault(key, []).append(payload)
             return existing is None
 
-    def get(self, identifier: str) -> dict[str, Any] | None:
-        return self._products.get(identifier)
+    def _reparent(self, key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+        before, after = (old or {}).get("parent"), (new or {}).get("parent")
+        if before == after:
+            return
+        if before is not None:
+            self._children.get(before, set()).discard(key)
+        if after is not None:
+            self._children.setdefault(after, set()).add(key)
 
-    def delete(self, identifier: str) -> bool:
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self._entities.get(key)
+
+    def children(self, parent: str) -> list[dict[str, Any]]:
+        """The stored entities whose parent is ``parent``, in key order."""
+        with self._lock:
+            return [self._entities[k] for k in sorted(self._children.get(parent, ()))]
+
+    def delete(self, key: str) -> bool:
         with self._lock:
             if self._history is not None:
-                self._history.setdefault(identifier, []).append(None)
-            if self._products.pop(identifier, None) is None:
+                self._history.setdefault(key, []).append(None)
+            existing = self._entities.pop(key, None)
+            if existing is None:
                 return False
-            del self._order[bisect.bisect_left(self._order, identifier)]
+            self._reparent(key, existing, None)
+            del self._order[bisect.bisect_left(self._order, key)]
             return True
 
     def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        """Up to ``limit`` products from position ``offset``, and the total count."""
+        """Up to ``limit`` entities from position ``offset``, and the total count."""
         with self._lock:
-            return [self._products[i] for i in self._order[offset:offset + limit]], len(self._order)
+            return [self._entities[k] for k in self._order[offset:offset + limit]], len(self._order)
 
     def after(self, cursor: str | None, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` products whose identifier sorts after ``cursor`` (None: from the start)."""
+        """Up to ``limit`` entities whose key sorts after ``cursor`` (None: from the start)."""
         with self._lock:
             start = 0 if cursor is None else bisect.bisect_right(self._order, cursor)
-            return [self._products[i] for i in self._order[start:start + limit]]
+            return [self._entities[k] for k in self._order[start:start + limit]]
 
-    def history(self, identifier: str) -> list[Mapping[str, Any] | None]:
-        """The payloads applied to ``identifier`` in order (None: a delete); needs record_history."""
+    def history(self, key: str) -> list[Mapping[str, Any] | None]:
+        """The payloads applied to ``key`` in order (None: a delete); needs record_history."""
         if self._history is None:
             raise RuntimeError("the simulator was started without record_history=True")
         with self._lock:
-            return list(self._history.get(identifier, []))
+            return list(self._history.get(key, []))
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return dict(self._products)
+            return dict(self._entities)
 
     def clear(self) -> None:
         with self._lock:
-            self._products.clear()
+            self._entities.clear()
             self._order.clear()
+            self._children.clear()
             if self._history is not None:
                 self._history.clear()
 
     def __len__(self) -> int:
-        return len(self._products)
+        return len(self._entities)
+
+
+def product_store(identifier_attribute: str | None, record_history: bool = False) -> EntityStore:
+    return EntityStore(blank_product, identifier_attribute, record_history)
+
+
+def model_store(record_history: bool = False) -> EntityStore:
+    return EntityStore(blank_model, None, record_history)

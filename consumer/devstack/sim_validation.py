@@ -10,14 +10,16 @@ Akeneo answers a bad product in one of two shapes, and so does the simulator:
   ``{property: "values", message, attribute, locale, scope}``.
 
 Pure functions of (payload, catalog); option codes are canonicalised in place (Akeneo matches them
-case-insensitively and stores its own spelling).
+case-insensitively and stores its own spelling). The rules of product model trees (parents, levels,
+axes) need the stored models: the caller passes them in as a ``FamilyCheck`` (sim_family.py), run
+after the values are checked.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,6 +34,13 @@ _TOP_LEVEL = frozenset({
     "identifier", "uuid", "enabled", "family", "categories", "groups", "parent", "values",
     "associations", "quantified_associations", "created", "updated", "metadata",
 })
+_MODEL_TOP_LEVEL = frozenset({
+    "code", "family", "family_variant", "parent", "categories", "values", "associations",
+    "quantified_associations", "created", "updated", "metadata",
+})
+Violation = dict[str, Any]
+# The tree rules of one entity (sim_family.py): violations, or StructureError at the first structure error.
+FamilyCheck = Callable[[dict[str, Any]], list[Violation]]
 _VALUE_KEYS = ("locale", "scope", "data")
 # What PHP's is_numeric() accepts, which is what Akeneo's number check uses.
 _NUMERIC = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -64,8 +73,8 @@ class Rejection:
         return {"message": self.message, "errors": self.errors}
 
 
-class _StructureError(Exception):
-    pass
+class StructureError(Exception):
+    """Akeneo's updater refused the payload: the first such problem is the whole answer."""
 
 
 def php_type(value: Any) -> str:
@@ -88,44 +97,68 @@ def structure_rejection(message: str, doc_anchor: str) -> Rejection:
                      documentation=DOCUMENTATION_URL + doc_anchor)
 
 
-def validate_product(product: dict[str, Any], catalog: Catalog, doc_anchor: str) -> Rejection | None:
-    """None if Akeneo would accept ``product`` (a standard-format payload); else why not."""
+def validate_product(product: dict[str, Any], catalog: Catalog, doc_anchor: str,
+                     family: FamilyCheck | None = None) -> Rejection | None:
+    """None if Akeneo would accept ``product`` (a standard-format payload); else why not.
+
+    Without ``family`` (no product models known) every ``parent`` is unknown."""
+    return _validate(product, catalog, doc_anchor, _TOP_LEVEL, family)
+
+
+def validate_product_model(model: dict[str, Any], catalog: Catalog, doc_anchor: str,
+                           family: FamilyCheck) -> Rejection | None:
+    """None if Akeneo would accept ``model`` (a product model in the standard format); else why not."""
+    return _validate(model, catalog, doc_anchor, _MODEL_TOP_LEVEL, family)
+
+
+def _validate(entity: dict[str, Any], catalog: Catalog, doc_anchor: str, keys: frozenset[str],
+              family: FamilyCheck | None) -> Rejection | None:
     try:
-        violations = _check_product(product, catalog)
-    except _StructureError as exc:
+        violations = _check_entity(entity, catalog, keys)
+        if family is not None:
+            violations += family(entity)
+        elif entity.get("parent") is not None:
+            raise parent_missing(entity["parent"])
+    except StructureError as exc:
         return structure_rejection(str(exc), doc_anchor)
     if violations:
         return Rejection("Validation failed.", errors=violations)
     return None
 
 
+def parent_missing(code: Any) -> StructureError:
+    return StructureError(f'Property "parent" expects a valid parent code. '
+                          f'The parent product model does not exist, "{code}" given.')
+
+
 def _expect_list_of_codes(prop: str, value: Any) -> list[Any]:
     if not isinstance(value, list):
-        raise _StructureError(f'Property "{prop}" expects an array as data, "{php_type(value)}" given.')
+        raise StructureError(f'Property "{prop}" expects an array as data, "{php_type(value)}" given.')
     for item in value:
         if not isinstance(item, str):
-            raise _StructureError(f'Property "{prop}" expects an array of strings as data, '
+            raise StructureError(f'Property "{prop}" expects an array of strings as data, '
                                   f'"{php_type(item)}" given.')
     return value
 
 
-def _entity_missing(prop: str, entity: str, code: str) -> _StructureError:
-    return _StructureError(f'Property "{prop}" expects a valid {entity} code. '
+def _entity_missing(prop: str, entity: str, code: str) -> StructureError:
+    return StructureError(f'Property "{prop}" expects a valid {entity} code. '
                            f'The {entity} does not exist, "{code}" given.')
 
 
-def _check_product(product: Mapping[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
-    """Violations of ``product``; raises _StructureError at the first structure error."""
+def _check_entity(product: Mapping[str, Any], catalog: Catalog, keys: frozenset[str]) -> list[Violation]:
+    """Violations of ``product`` (or a product model: other ``keys``), parents aside; raises
+    StructureError at the first structure error."""
     for key in product:
-        if key not in _TOP_LEVEL:
-            raise _StructureError(f'Property "{key}" does not exist.')
+        if key not in keys:
+            raise StructureError(f'Property "{key}" does not exist.')
     if "enabled" in product and not isinstance(product["enabled"], bool):
         given = php_type(product["enabled"])
-        raise _StructureError(f'Property "enabled" expects a boolean as data, "{given}" given.')
+        raise StructureError(f'Property "enabled" expects a boolean as data, "{given}" given.')
     family = product.get("family")
     if family is not None:
         if not isinstance(family, str):
-            raise _StructureError(f'Property "family" expects a scalar as data, "{php_type(family)}" given.')
+            raise StructureError(f'Property "family" expects a scalar as data, "{php_type(family)}" given.')
         if family not in catalog.family_by_code:
             raise _entity_missing("family", "family", family)
     if "categories" in product:
@@ -136,24 +169,19 @@ def _check_product(product: Mapping[str, Any], catalog: Catalog) -> list[dict[st
         for code in _expect_list_of_codes("groups", product["groups"]):
             if code not in catalog.group_codes:
                 raise _entity_missing("groups", "group", code)
-    parent = product.get("parent")
-    if parent is not None:
-        # The simulator has no product models, so every parent is unknown.
-        raise _StructureError(f'Property "parent" expects a valid parent code. '
-                              f'The parent product model does not exist, "{parent}" given.')
     _check_associations(product.get("associations"), catalog)
     violations: list[dict[str, Any]] = []
     values = product.get("values")
     if values is None:
         return violations
     if not isinstance(values, dict):
-        raise _StructureError(f'Property "values" expects an array as data, "{php_type(values)}" given.')
+        raise StructureError(f'Property "values" expects an array as data, "{php_type(values)}" given.')
     for code, items in values.items():
         rule = catalog.rules.get(code)
         if rule is None:
-            raise _StructureError(f'Property "{code}" does not exist.')
+            raise StructureError(f'Property "{code}" does not exist.')
         if not isinstance(items, list):
-            raise _StructureError(f'Property "{code}" expects an array as data, "{php_type(items)}" given.')
+            raise StructureError(f'Property "{code}" expects an array as data, "{php_type(items)}" given.')
         for item in items:
             _check_value(rule, item, catalog, violations)
     return violations
@@ -163,17 +191,17 @@ def _check_associations(associations: Any, catalog: Catalog) -> None:
     if associations is None:
         return
     if not isinstance(associations, dict):
-        raise _StructureError(f'Property "associations" expects an array as data, '
+        raise StructureError(f'Property "associations" expects an array as data, '
                               f'"{php_type(associations)}" given.')
     for association_type, kinds in associations.items():
         if association_type not in catalog.association_type_by_code:
             raise _entity_missing("associations", "association type", association_type)
         if not isinstance(kinds, dict):
-            raise _StructureError(f'Property "associations" expects an array as data, '
+            raise StructureError(f'Property "associations" expects an array as data, '
                                   f'"{php_type(kinds)}" given.')
         for kind, codes in kinds.items():
             if kind not in ("products", "product_models", "groups", "product_uuids"):
-                raise _StructureError(f'Property "associations" expects a valid association format, '
+                raise StructureError(f'Property "associations" expects a valid association format, '
                                       f'"{kind}" given.')
             _expect_list_of_codes("associations", codes)
 
@@ -181,19 +209,19 @@ def _check_associations(associations: Any, catalog: Catalog) -> None:
 def _check_value(rule: AttributeRule, item: Any, catalog: Catalog, violations: list[dict[str, Any]]) -> None:
     code = rule.code
     if not isinstance(item, dict):
-        raise _StructureError(f'Property "{code}" expects an array as data, "{php_type(item)}" given.')
+        raise StructureError(f'Property "{code}" expects an array as data, "{php_type(item)}" given.')
     for key in _VALUE_KEYS:
         if key not in item:
-            raise _StructureError(f'Property "{code}" expects an array with the key "{key}" as data.')
+            raise StructureError(f'Property "{code}" expects an array with the key "{key}" as data.')
     locale, scope, data = item["locale"], item["scope"], item["data"]
     if rule.localizable and locale is None:
-        raise _StructureError(f'Attribute "{code}" expects a locale, none given.')
+        raise StructureError(f'Attribute "{code}" expects a locale, none given.')
     if not rule.localizable and locale is not None:
-        raise _StructureError(f'Attribute "{code}" does not expect a locale, "{locale}" given.')
+        raise StructureError(f'Attribute "{code}" does not expect a locale, "{locale}" given.')
     if rule.scopable and scope is None:
-        raise _StructureError(f'Attribute "{code}" expects a scope, none given.')
+        raise StructureError(f'Attribute "{code}" expects a scope, none given.')
     if not rule.scopable and scope is not None:
-        raise _StructureError(f'Attribute "{code}" does not expect a scope, "{scope}" given.')
+        raise StructureError(f'Attribute "{code}" does not expect a scope, "{scope}" given.')
 
     messages: list[str] = []
     if scope is not None and scope not in catalog.channel_by_code:
@@ -214,11 +242,11 @@ def _check_value(rule: AttributeRule, item: Any, catalog: Catalog, violations: l
 
 def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: Catalog,
                 out: list[str]) -> None:
-    """Appends violation messages for ``data`` to ``out``; raises _StructureError for a wrong shape."""
+    """Appends violation messages for ``data`` to ``out``; raises StructureError for a wrong shape."""
     code, kind = rule.code, rule.type
     if kind in ("pim_catalog_text", "pim_catalog_textarea", "pim_catalog_identifier"):
         if isinstance(data, list | dict):
-            raise _StructureError(f'Property "{code}" expects a scalar as data, "{php_type(data)}" given.')
+            raise StructureError(f'Property "{code}" expects a scalar as data, "{php_type(data)}" given.')
         if not isinstance(data, str):
             out.append(f"The {code} attribute requires a string, a {php_type(data)} was detected.")
             return
@@ -228,15 +256,15 @@ def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: C
                        "The submitted value is too long.")
     elif kind == "pim_catalog_boolean":
         if not isinstance(data, bool):
-            raise _StructureError(f'Property "{code}" expects a boolean as data, "{php_type(data)}" given.')
+            raise StructureError(f'Property "{code}" expects a boolean as data, "{php_type(data)}" given.')
     elif kind == "pim_catalog_date":
         if not isinstance(data, str) or not _is_date(data):
             shown = data if isinstance(data, str) else php_type(data)
-            raise _StructureError(f'Property "{code}" expects a string with the format "yyyy-mm-dd" as data, '
+            raise StructureError(f'Property "{code}" expects a string with the format "yyyy-mm-dd" as data, '
                                   f'"{shown}" given.')
     elif kind == "pim_catalog_number":
         if isinstance(data, list | dict):
-            raise _StructureError(f'Property "{code}" expects a scalar as data, "{php_type(data)}" given.')
+            raise StructureError(f'Property "{code}" expects a scalar as data, "{php_type(data)}" given.')
         _number_violations(rule, data, out)
     elif kind == "pim_catalog_metric":
         _metric_violations(rule, data, catalog, out)
@@ -244,7 +272,7 @@ def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: C
         _price_violations(rule, data, catalog, out)
     elif kind == "pim_catalog_simpleselect":
         if not isinstance(data, str):
-            raise _StructureError(f'Property "{code}" expects a string as data, "{php_type(data)}" given.')
+            raise StructureError(f'Property "{code}" expects a string as data, "{php_type(data)}" given.')
         canonical = rule.options.get(data.lower())
         if canonical is None:
             out.append(f"The {data} value is not in the {code} attribute option list.")
@@ -261,7 +289,7 @@ def _check_data(rule: AttributeRule, item: dict[str, Any], data: Any, catalog: C
             item["data"] = [rule.options[c.lower()] for c in codes]
     elif kind in _CODE_TYPES:
         if not isinstance(data, str):
-            raise _StructureError(f'Property "{code}" expects a string as data, "{php_type(data)}" given.')
+            raise StructureError(f'Property "{code}" expects a string as data, "{php_type(data)}" given.')
     elif kind in _CODE_LIST_TYPES:
         _expect_list_of_codes(code, data)
     # Other types (table, product link, ...) are stored as given.
@@ -313,10 +341,10 @@ def _number_violations(rule: AttributeRule, amount: Any, out: list[str]) -> None
 
 def _expect_keys(code: str, data: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise _StructureError(f'Property "{code}" expects an array as data, "{php_type(data)}" given.')
+        raise StructureError(f'Property "{code}" expects an array as data, "{php_type(data)}" given.')
     for key in keys:
         if key not in data:
-            raise _StructureError(f'Property "{code}" expects an array with the key "{key}" as data.')
+            raise StructureError(f'Property "{code}" expects an array with the key "{key}" as data.')
     return data
 
 
@@ -331,7 +359,7 @@ def _metric_violations(rule: AttributeRule, data: Any, catalog: Catalog, out: li
 
 def _price_violations(rule: AttributeRule, data: Any, catalog: Catalog, out: list[str]) -> None:
     if not isinstance(data, list):
-        raise _StructureError(f'Property "{rule.code}" expects an array as data, "{php_type(data)}" given.')
+        raise StructureError(f'Property "{rule.code}" expects an array as data, "{php_type(data)}" given.')
     for entry in data:
         price = _expect_keys(rule.code, entry, ("amount", "currency"))
         currency = price["currency"]

@@ -3,6 +3,8 @@
 One ``Mapper`` per catalog snapshot and options: it caches what each column name means (column
 parsing is the expensive part), so mapping a row is a loop of dict lookups and cell conversions.
 Everything wrong with a row is reported at once; one row's problems never touch another's.
+Product model rows and variant rows (a product with ``parent``) are checked against their family
+variant's levels by tree.py, when the catalog knows its family variants.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from consumer.catalog.model import Catalog
+from consumer.catalog.product_models import ModelInfo, ModelLookup
+from consumer.codec.events import PRODUCT_MODEL
 from consumer.mapping.columns import NO_NULL, ColumnPlan, Context, Kind, plan_column
 from consumer.mapping.problems import Blank, Invalid, Problem, problem
+from consumer.mapping.results import MapResult
+from consumer.mapping.tree import MODEL_FIELDS, NOT_FOR_MODELS, ROUTE, TreeMapper, model_payload
 from consumer.mapping.units import UnitResolver
 
 log = logging.getLogger(__name__)
@@ -34,28 +40,12 @@ _VALUE, _PRICE, _FIELD, _ASSOCIATION, _IDENTIFIER, _INVALID = (
 @dataclass(frozen=True, slots=True)
 class MappingOptions:
     separator: str = DEFAULT_SEPARATOR  # between the items of a multi-value cell
+    model_values: str = ROUTE  # a variant row's values of its models' levels: route or reject
 
     @classmethod
     def from_settings(cls, settings: Any) -> MappingOptions:
-        """From ``consumer.config.Settings`` (VALUE_SEPARATOR)."""
-        return cls(separator=settings.value_separator)
-
-
-class MapResult(NamedTuple):
-    """Either ``payload`` (what to send) or ``errors`` (why not), never both.
-
-    A NamedTuple because one is made per row and tuples are the cheapest immutable objects.
-    """
-
-    identifier: str
-    payload: dict[str, Any] | None
-    errors: list[Problem] = []
-    # Problems caused by codes the catalog did not know: a refresh might cure them.
-    unknown: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.payload is not None
+        """From ``consumer.config.Settings`` (VALUE_SEPARATOR, MODEL_VALUES)."""
+        return cls(separator=settings.value_separator, model_values=settings.model_values)
 
 
 _ok = tuple.__new__
@@ -79,6 +69,8 @@ class Mapper:
         self._lock = threading.Lock()
         self._built = 0  # plans built so far: a row that saw new columns is mapped again (see _map)
         self._ctx = Context(catalog, self._resolver, self.options.separator)
+        variants = catalog.family_variants
+        self._tree = TreeMapper(self, variants) if variants is not None else None
 
     def _resolver(self, family: str) -> UnitResolver | None:
         if family not in self._resolvers:
@@ -107,22 +99,65 @@ class Mapper:
                             plan.verbatim, plan.convert, plan.attribute, plan.locale, plan.scope, plan)
         return plan
 
-    def map(self, identifier: str, values: Mapping[str, str | None]) -> MapResult:
-        """Never raises: any input gives a payload or a rejection."""
+    def map(
+        self, identifier: str, values: Mapping[str, str | None], models: ModelLookup | None = None
+    ) -> MapResult:
+        """A product row. Never raises: any input gives a payload or a rejection (or, for a variant
+        row whose parent ``models`` does not know, ``waiting_for``)."""
         try:
-            built = self._built
-            result = self._map(identifier, values)
-            if self._built != built:
-                # New columns may have turned an earlier column of this row into a shared one
-                # (price@EUR, then price@USD): map again with every plan final.
-                result = self._map(identifier, values)
-            return result
+            return self._mapped(identifier, values, models, self._tree)
         except Exception as exc:  # a bug, not bad input; reject the row instead of stopping the stream
-            log.exception("mapping failed unexpectedly for %r", identifier)
-            message = f"internal mapping error ({type(exc).__name__}); the row was not sent"
-            return MapResult(str(identifier), None, [problem(None, message, prop="values")])
+            return _internal_error(identifier, exc)
 
-    def _map(self, identifier: str, values: Mapping[str, str | None]) -> MapResult:
+    def map_model(
+        self, code: str, values: Mapping[str, str | None], models: ModelLookup | None = None
+    ) -> MapResult:
+        """A product model row (``code``: the model's code). Never raises."""
+        try:
+            return self._model(code, values, models)
+        except Exception as exc:
+            return _internal_error(code, exc)
+
+    def map_entity(
+        self, entity: str, identifier: str, values: Mapping[str, str | None],
+        models: ModelLookup | None = None,
+    ) -> MapResult:
+        """``map`` or ``map_model``, by the event's ``entity`` (``ChangeEvent.entity``)."""
+        if entity == PRODUCT_MODEL:
+            return self.map_model(identifier, values, models)
+        return self.map(identifier, values, models)
+
+    def _mapped(self, identifier: str, values: Mapping[str, str | None], models: ModelLookup | None,
+                tree: TreeMapper | None) -> MapResult:
+        built = self._built
+        result = self._map(identifier, values, models, tree)
+        if self._built != built:
+            # New columns may have turned an earlier column of this row into a shared one
+            # (price@EUR, then price@USD): map again with every plan final.
+            result = self._map(identifier, values, models, tree)
+        return result
+
+    def _model(self, code: str, values: Mapping[str, str | None], models: ModelLookup | None) -> MapResult:
+        if not isinstance(values, Mapping):
+            return self._map(code, values, None, None)  # its rejection
+        rest = {k: v for k, v in values.items() if k not in MODEL_FIELDS}
+        family_variant, errors = _family_variant_cell(values)
+        for column in (*NOT_FOR_MODELS, self.catalog.identifier_attribute):
+            if column is not None and values.get(column, "") != "":  # a null counts: it would clear it
+                errors.append(problem(column, f'product models have no "{column}"', prop=column))
+        mapped = self._mapped(code, rest, None, None)
+        if errors:
+            mapped = MapResult(code, None, mapped.errors + errors, mapped.unknown)
+        if self._tree is not None:
+            return self._tree.model(code, values, mapped, family_variant, models)
+        if not mapped.ok or mapped.payload is None:
+            return mapped
+        parent = mapped.payload.get("parent")
+        info = ModelInfo(code, family_variant, parent) if family_variant else None
+        return MapResult(code, model_payload(code, family_variant, mapped.payload), model=info)
+
+    def _map(self, identifier: str, values: Mapping[str, str | None], models: ModelLookup | None,
+             tree: TreeMapper | None) -> MapResult:
         errors: list[Problem] = []
         unknown: list[str] = []
         if not isinstance(identifier, str) or not identifier.strip():
@@ -219,13 +254,22 @@ class Mapper:
             elif data != identifier:  # the identifier attribute's own column
                 message = f'"{cell}" differs from the event\'s identifier "{identifier}"'
                 errors.append(self._problem(plan, message))
+        if tree is not None and product.get("parent") is not None:  # a variant row
+            self._finish(product, out, prices)
+            return tree.variant(identifier, values, product, errors, unknown, models)
         if errors:
             return MapResult(identifier, None, errors, tuple(unknown))
+        self._finish(product, out, prices)
+        # = MapResult(identifier, product), without the Python-level constructor
+        return _ok(MapResult, (identifier, product, _NO_ERRORS, (), (), None, None))
+
+    @staticmethod
+    def _finish(product: dict[str, Any], out: dict[str, list[dict[str, Any]]],
+                prices: dict[tuple[Any, ...], list[dict[str, str]]] | None) -> None:
         if prices:
             for (code, locale, scope), amounts in prices.items():
                 out.setdefault(code, []).append({"locale": locale, "scope": scope, "data": amounts or None})
         product["values"] = out
-        return _ok(MapResult, (identifier, product, _NO_ERRORS, ()))  # = MapResult(identifier, product)
 
     @staticmethod
     def _problem(plan: ColumnPlan, message: str) -> Problem:
@@ -254,6 +298,21 @@ class Mapper:
             amounts.append(price)
 
 
+def _internal_error(identifier: Any, exc: Exception) -> MapResult:
+    log.exception("mapping failed unexpectedly for %r", identifier)
+    message = f"internal mapping error ({type(exc).__name__}); the row was not sent"
+    return MapResult(str(identifier), None, [problem(None, message, prop="values")])
+
+
+def _family_variant_cell(values: Mapping[str, Any]) -> tuple[str | None, list[Problem]]:
+    """A model row's family variant (None: not given), or why its cell cannot be one."""
+    cell = values.get("family_variant", "")
+    if isinstance(cell, str):
+        return cell.strip() or None, []
+    message = "cannot be cleared with null" if cell is None else "a cell must be a string or null"
+    return None, [problem("family_variant", message, prop="family_variant")]
+
+
 _MAPPERS: weakref.WeakKeyDictionary[Catalog, dict[MappingOptions, Mapper]] = weakref.WeakKeyDictionary()
 _MAPPERS_LOCK = threading.Lock()
 
@@ -270,7 +329,9 @@ def mapper_for(catalog: Catalog, options: MappingOptions | None = None) -> Mappe
 
 
 def map_row(
-    identifier: str, values: Mapping[str, str | None], catalog: Catalog, options: MappingOptions | None = None
+    identifier: str, values: Mapping[str, str | None], catalog: Catalog,
+    options: MappingOptions | None = None, models: ModelLookup | None = None, entity: str = "PRODUCT",
 ) -> MapResult:
-    """Map one flat row against ``catalog``: a payload for Akeneo or a rejection."""
-    return mapper_for(catalog, options).map(identifier, values)
+    """Map one flat row (a product's, or a product model's) against ``catalog``: a payload for Akeneo
+    or a rejection."""
+    return mapper_for(catalog, options).map_entity(entity, identifier, values, models)

@@ -45,6 +45,26 @@ CATALOG: dict[str, Any] = {
 }
 
 
+# CATALOG with a family of product models: shirts by size (a one-level family variant).
+MODEL_CATALOG: dict[str, Any] = {
+    **CATALOG,
+    "attributes": [*CATALOG["attributes"], _attribute("size", "pim_catalog_simpleselect")],
+    "attribute_options": {**CATALOG["attribute_options"], "size": [
+        {"code": code, "sort_order": i, "labels": {"en_US": code.upper()}} for i, code in enumerate("sml")]},
+    "families": [{"code": "shirts", "attributes": ["sku", "name", "color", "size"],
+                  "labels": {"en_US": "Shirts"}}],
+    "family_variants": {"shirts": [{"code": "shirts_by_size", "labels": {"en_US": "Shirts by size"},
+                                    "variant_attribute_sets": [{"level": 1, "axes": ["size"],
+                                                                "attributes": ["size", "sku"]}]}]},
+}
+
+
+def model(code: str, name: str = "A shirt") -> dict[str, Any]:
+    """A root product model of MODEL_CATALOG."""
+    return {"code": code, "family_variant": "shirts_by_size",
+            "values": {"name": [{"locale": None, "scope": None, "data": name}]}}
+
+
 def product(identifier: str, name: str = "A product") -> dict[str, Any]:
     return {"identifier": identifier, "values": {"name": [{"locale": None, "scope": None, "data": name}]}}
 

@@ -76,6 +76,19 @@ def test_optional_lists_are_read_where_the_pim_has_them(client: AkeneoClient) ->
     assert catalog.association_types is not None and "X_SELL" in catalog.association_types
 
 
+def test_family_variants_are_read_per_family_every_page(
+    client: AkeneoClient, sim: AkeneoSimulator, served: dict[str, Any]
+) -> None:
+    sim.reset_stats()
+    data = fetch_catalog_json(client)
+    assert {family: _without_links(items) for family, items in data["family_variants"].items()} == (
+        served["family_variants"])  # only the families that have some
+    routes = Counter(r["route"] for r in sim.stats()["requests"] for _ in range(r["count"]))
+    assert routes["/api/rest/v1/families/{family_code}/variants"] == len(served["families"])
+    variants = Catalog.from_json(data).family_variants
+    assert variants is not None and variants["clothing_color_size"].levels == 2
+
+
 def test_an_endpoint_the_pim_lacks_is_unknown_rather_than_an_error(client: AkeneoClient) -> None:
     assert read_optional(client, "no-such-list") is None
 

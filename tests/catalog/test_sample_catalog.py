@@ -130,3 +130,18 @@ def test_unit_table_matches_the_families_and_holds_only_real_codes() -> None:
         assert all(re.fullmatch(r"[A-Z0-9]{2,3}", c) for c in codes), family
     assert UNITS["Length"]["MILLIMETER"]["unece_code"] == "MMT"
     assert UNITS["Volume"]["CUBIC_FOOT"]["unece_code"] == "FTQ"  # the source said "cubic foot"
+
+
+def test_the_clothing_family_variants_one_level_and_akeneos_documented_two_level() -> None:
+    variants = {v["code"]: v for v in CATALOG["family_variants"]["clothing"]}
+    api_docs = ROOT / "data" / "akeneo" / "api-docs"
+    documented = json.loads((api_docs / "family_variant_clothing_color_size.json").read_bytes())
+    assert variants["clothing_color_size"] == documented  # exactly as Akeneo's documentation shows it
+    (one_level,) = variants["clothing_size"]["variant_attribute_sets"]
+    assert (one_level["axes"], set(one_level["attributes"])) == (["size"], {"size", "ean", "weight", "sku"})
+    clothing = _by_code(CATALOG["families"])["clothing"]["attributes"]
+    for variant in variants.values():
+        for level in variant["variant_attribute_sets"]:
+            assert set(level["attributes"]) <= set(clothing)
+            for axis in level["axes"]:  # axes are selects with options to choose from
+                assert len(CATALOG["attribute_options"][axis]) >= 5, axis

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import strategies as st
 
-from consumer.codec import OPERATIONS, STATUSES, ChangeEvent, ErrorDetail, FeedbackEvent
+from consumer.codec import ENTITIES, OPERATIONS, STATUSES, ChangeEvent, ErrorDetail, FeedbackEvent, entity_of
 
 LONGS = st.integers(-(2**63), 2**63 - 1)
 INTS = st.integers(-(2**31), 2**31 - 1)
 names = st.text(min_size=1, max_size=40)
 # Long enough texts sometimes to need multi-byte length prefixes (64+ and 4096+ bytes).
 cells = st.one_of(st.none(), st.text(max_size=80), st.text(min_size=1, max_size=20).map(lambda s: s * 300))
-values = st.dictionaries(st.text(max_size=40), cells, max_size=12)
+values = st.dictionaries(st.one_of(st.text(max_size=40), st.just("family_variant")), cells, max_size=12)
 optional_text = st.one_of(st.none(), st.text(max_size=60))
 
 change_events = st.builds(
@@ -21,7 +23,8 @@ change_events = st.builds(
     operation=st.sampled_from(OPERATIONS),
     identifier=names,
     values=values,
-)
+    entity=st.sampled_from(ENTITIES),
+).map(lambda e: dataclasses.replace(e, entity=entity_of(e.entity, e.values)))  # as every reader decides
 
 error_details = st.builds(
     ErrorDetail,
@@ -49,4 +52,5 @@ feedback_events = st.builds(
     attempts=INTS,
     dry_run=st.booleans(),
     values=values,
+    entity=st.sampled_from(ENTITIES),
 )

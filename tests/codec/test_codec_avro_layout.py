@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumer.codec import ChangeEvent, DecodeError, FeedbackEvent
+from consumer.codec import ChangeEvent, DecodeError, FeedbackEvent, entity_of
 from consumer.codec.avro_records import encode_change, encode_feedback
 from consumer.codec.records import CHANGE_RECORD
 from consumer.codec.schemas import plain_millis
@@ -33,6 +33,10 @@ CHANGE = fastavro.parse_schema(_shipped("product_change"))
 FEEDBACK = fastavro.parse_schema(_shipped("product_feedback"))
 # Read back without the timestamp-millis annotation: plain ints, comparable for every long.
 CHANGE_READER = fastavro.parse_schema(plain_millis(_shipped("product_change")))
+# The layout before `entity`, which schemaless producers not yet upgraded still write.
+_PLAIN = plain_millis(_shipped("product_change"))
+PREVIOUS_READER = fastavro.parse_schema({**_PLAIN, "fields": [f for f in _PLAIN["fields"]
+                                                                if f["name"] != "entity"]})
 
 
 def _fastavro_bytes(schema: Any, event: ChangeEvent | FeedbackEvent) -> bytes:
@@ -42,15 +46,19 @@ def _fastavro_bytes(schema: Any, event: ChangeEvent | FeedbackEvent) -> bytes:
 
 
 def _fastavro_change(data: bytes) -> ChangeEvent | None:
-    """What fastavro reads from the whole of ``data`` with the shipped schema, or None."""
-    fo = io.BytesIO(data)
-    try:
-        record: Any = fastavro.schemaless_reader(fo, CHANGE_READER)
-    except Exception:
-        return None
-    if fo.tell() != len(data) or not record["identifier"] or not record["event_id"]:
-        return None
-    return ChangeEvent(**record)
+    """What fastavro reads from the whole of ``data`` with the shipped schema, or else with its
+    previous layout (at most one of them spans the bytes exactly), or None."""
+    for reader in (CHANGE_READER, PREVIOUS_READER):
+        fo = io.BytesIO(data)
+        try:
+            record: Any = fastavro.schemaless_reader(fo, reader)
+        except Exception:
+            continue
+        if fo.tell() != len(data) or not record["identifier"] or not record["event_id"]:
+            continue
+        record["entity"] = entity_of(record.get("entity", "PRODUCT"), record["values"])
+        return ChangeEvent(**record)
+    return None
 
 
 @settings(max_examples=150, deadline=None)
@@ -100,9 +108,9 @@ def test_decoder_reads_what_fastavro_reads(data: bytes) -> None:
 
 def test_blocks_with_byte_sizes_are_read() -> None:
     """Java's blocking encoders write negative block counts followed by the block's size in bytes."""
-    header = encode_change(ChangeEvent("e", 5, "UPSERT", "sku", {}))[:-1]
+    header = encode_change(ChangeEvent("e", 5, "UPSERT", "sku", {}))[:-2]  # without values and entity
     entry = b"\x02a\x02\x02b"  # "a" -> "b"
-    data = header + b"\x01" + bytes([len(entry) * 2]) + entry + b"\x02" + b"\x02c\x00" + b"\x00"
+    data = header + b"\x01" + bytes([len(entry) * 2]) + entry + b"\x02" + b"\x02c\x00" + b"\x00" + b"\x00"
     assert decode_change(data) == ChangeEvent("e", 5, "UPSERT", "sku", {"a": "b", "c": None})
 
 
@@ -121,10 +129,10 @@ def test_feedback_echoing_a_decoded_row_has_the_bytes_of_one_written_column_by_c
 
 
 def test_feedback_echoing_a_row_read_in_blocks_reads_back_as_that_row() -> None:
-    header = encode_change(ChangeEvent("e", 5, "UPSERT", "sku", {}))[:-1]
+    header = encode_change(ChangeEvent("e", 5, "UPSERT", "sku", {}))[:-2]  # without values and entity
     entry = b"\x02a\x02\x02b"  # "a" -> "b", in a block that gives its byte size
     decoded = decode_change(
-        header + b"\x01" + bytes([len(entry) * 2]) + entry + b"\x02" + b"\x02c\x00" + b"\x00"
+        header + b"\x01" + bytes([len(entry) * 2]) + entry + b"\x02" + b"\x02c\x00" + b"\x00" + b"\x00"
     )
     feedback = FeedbackEvent("e", "sku", "UPSERT", "CREATED", 201, "t", 0, 0, 0, 0, values=decoded.values)
     record: Any = fastavro.schemaless_reader(io.BytesIO(encode_feedback(feedback)), FEEDBACK)
@@ -137,7 +145,8 @@ def test_feedback_echoing_a_row_read_in_blocks_reads_back_as_that_row() -> None:
         (b"\x02e\x0a\x00\x06sku\x02\x02a\x02\x04b", "truncated"),  # a 2-byte value with 1 byte left
         (b"\x02e\x0a\x04\x06sku\x00", "operation"),  # enum index 2 of 2 symbols
         (b"\x02e\x0a\x00\x06sku\x02\x02a\x06\x00", "union"),  # union branch 3
-        (b"\x02e\x0a\x00\x06sku\x00\xff", "unexpected bytes"),
+        (b"\x02e\x0a\x00\x06sku\x00\x00\xff", "unexpected bytes"),
+        (b"\x02e\x0a\x00\x06sku\x00\x04", "entity has unknown enum index 2"),
         (b"\x02e\x0a\x00\x06sk\xff\x00", "UTF-8"),
         (b"\x02e" + b"\xff" * 11, "more than 10 bytes"),
         (b"\x02e\x0a\x00\x00\x00", "identifier must not be empty"),

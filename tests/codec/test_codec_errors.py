@@ -27,7 +27,9 @@ def test_no_value_is_undecodable_in_every_format(codec: Codec, value: bytes | No
 
 def test_truncated_body_in_every_format(codec: Codec) -> None:
     data = codec.encode_change(EVENT, TOPIC)
-    for cut in (len(data) - 1, len(data) // 2, 6):
+    # Not the last byte: Avro without its last field (entity) is the schema's previous layout, which
+    # schemaless producers not yet upgraded write (test_codec_evolution.py).
+    for cut in (len(data) - 2, len(data) // 2, 6):
         err = _reason(codec, data[:cut])
         assert err.reason
 

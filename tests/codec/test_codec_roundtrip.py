@@ -70,7 +70,7 @@ def test_json_is_readable_json_with_contract_field_names() -> None:
     data = make_codec("json").encode_change(EXAMPLES["nulls"], TOPIC)
     assert data.decode() == (
         '{"event_id":"e-2","occurred_at":1,"operation":"UPSERT","identifier":"sku-2",'
-        '"values":{"color":null,"weight@unit":"3.5 KGM","ean":null}}'
+        '"values":{"color":null,"weight@unit":"3.5 KGM","ean":null},"entity":"PRODUCT"}'
     )
 
 

@@ -11,9 +11,9 @@ import pytest
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 CONTRACT_FIELDS = {
-    "product_change": ["event_id", "occurred_at", "operation", "identifier", "values"],
+    "product_change": ["event_id", "occurred_at", "operation", "entity", "identifier", "values"],
     "product_feedback": [
-        "event_id", "identifier", "operation", "status", "status_code", "message", "errors",
+        "event_id", "identifier", "operation", "entity", "status", "status_code", "message", "errors",
         "topic", "partition", "offset", "occurred_at", "processed_at", "attempts", "dry_run",
     ],
 }  # fmt: skip
@@ -57,6 +57,16 @@ def test_change_event_shape() -> None:
     assert "default" not in fields["identifier"] and "default" not in fields["event_id"]
 
 
+@pytest.mark.parametrize("name", CONTRACT_FIELDS)
+def test_entity_is_last_with_a_default_so_both_schemas_evolve(name: str) -> None:
+    """Last: schemaless bytes of the previous layout end where it starts (test_codec_evolution.py)."""
+    schema = _load(name)
+    entity = schema["fields"][-1]
+    assert entity["name"] == "entity"
+    assert entity["type"]["symbols"] == ["PRODUCT", "PRODUCT_MODEL"]
+    assert entity["type"]["default"] == entity["default"] == "PRODUCT"  # new symbols read as PRODUCT
+
+
 def test_feedback_event_shape() -> None:
     fields = _fields(_load("product_feedback"))
     status = fields["status"]["type"]
@@ -68,5 +78,5 @@ def test_feedback_event_shape() -> None:
     defaults = {name: f["default"] for name, f in fields.items() if "default" in f}
     assert defaults == {
         "operation": "UPSERT", "status_code": 0, "message": None, "errors": [],
-        "attempts": 0, "dry_run": False, "values": {},
+        "attempts": 0, "dry_run": False, "values": {}, "entity": "PRODUCT",
     }  # fmt: skip

@@ -45,6 +45,8 @@ def test_dump_to_file_is_the_live_catalog_and_map_reads_it(
     assert {code: _without_links(opts) for code, opts in dumped["attribute_options"].items()} == (
         served["attribute_options"]
     )
+    variants = {family: _without_links(items) for family, items in dumped["family_variants"].items()}
+    assert variants == served["family_variants"]  # what `map` needs for product models and variants
     summary = Catalog.from_json(served).summary()
     assert f"catalog written to {out}: {summary['attributes']} attributes" in result.stderr
 

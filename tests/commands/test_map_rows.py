@@ -114,3 +114,42 @@ def test_answers_each_line_as_it_comes_without_waiting_for_the_end() -> None:
         process.stdout.close()
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_models_and_variants_each_with_the_writes_they_imply() -> None:
+    """Root model, sub-model, then a flat variant row: the models of earlier lines are known."""
+    common = {"name": "Parka", "price": "199.00 EUR"}
+    level_1 = {"color": "blue", "material": "wool"}
+    stdin = "\n".join([
+        _event("parka", {"family_variant": "clothing_color_size", **common}),
+        _event("parka-blue", {"family_variant": "clothing_color_size", "parent": "parka", **level_1}),
+        _event("parka-blue-m", {"parent": "parka-blue", **common, **level_1, "size": "m"}),
+        _event("coat-m", {"parent": "coat", "size": "m"}),
+        json.dumps({"event_id": "ev-del", "occurred_at": 1, "operation": "DELETE", "entity": "product_model",
+                    "identifier": "parka-blue"}),
+        _event("parka-blue-l", {"parent": "parka-blue", "size": "l"}),
+    ]) + "\n"
+    done = _run(stdin, "--catalog", str(SAMPLE_FILE))
+    assert (done.returncode, done.stderr) == (0, "")
+    root, sub, variant, orphan, deleted, after = _lines(done.stdout)
+
+    def value(data: Any) -> list[dict[str, Any]]:
+        return [{"locale": None, "scope": None, "data": data}]
+
+    assert (root["entity"], root["status"], root["payload"]["family_variant"]) == (
+        "PRODUCT_MODEL", "OK", "clothing_color_size")
+    assert set(root["payload"]["values"]) == {"name", "price"} and "models" not in root
+    assert sub["payload"]["parent"] == "parka" and set(sub["payload"]["values"]) == {"color", "material"}
+    assert "entity" not in variant  # a product's line is as it always was, plus what it implies
+    assert variant["payload"] == {"identifier": "parka-blue-m", "parent": "parka-blue",
+                                  "values": {"size": value("m")}}
+    assert variant["models"] == [
+        {"code": "parka", "payload": {"code": "parka", "values": {
+            "name": value("Parka"), "price": value([{"amount": "199.00", "currency": "EUR"}])}}},
+        {"code": "parka-blue", "payload": {"code": "parka-blue", "values": {
+            "color": value("blue"), "material": value("wool")}}},
+    ]
+    assert (orphan["status"], orphan["waiting_for"], orphan["errors"][0]["message"]) == (
+        "REJECTED", "coat", "parent not known yet: coat")
+    assert (deleted["entity"], deleted["payload"]) == ("PRODUCT_MODEL", None)
+    assert after["waiting_for"] == "parka-blue"  # deleted: no longer known

@@ -254,3 +254,22 @@ def test_unusable_headers(tmp_path: Path, header: str, problem: str) -> None:
 ])
 def test_delimiter_is_the_one_the_header_holds_more_of(header: str, delimiter: str) -> None:
     assert sniff_delimiter(header) == delimiter
+
+
+def test_rows_with_a_family_variant_are_product_models(tmp_path: Path) -> None:
+    """One file holds models and variants: the family_variant cell (or the entity column) decides."""
+    source = tmp_path / "clothing.csv"
+    source.write_text(
+        "identifier;entity;family_variant;parent;name;size\n"
+        "jacket;;clothing_size;;Jacket;\n"  # a root model
+        "jacket-m;;;jacket;;m\n"  # its variant product: no family_variant cell
+        "jacket-old;product_model;;;Old jacket;\n"  # an update of a model without its family variant
+    )
+    with open_events(source, defaults=PINNED) as rows:
+        entities = [(row.event.identifier, row.event.entity) for row in rows if row.event]
+    assert entities == [("jacket", "PRODUCT_MODEL"), ("jacket-m", "PRODUCT"), ("jacket-old", "PRODUCT_MODEL")]
+    lines = tmp_path / "clothing.ndjson"
+    lines.write_text('{"identifier": "coat", "values": {"family_variant": "clothing_size"}}\n'
+                     '{"identifier": "coat-s", "values": {"parent": "coat", "size": "s"}}\n')
+    with open_events(lines, defaults=PINNED) as rows:
+        assert [row.event.entity for row in rows if row.event] == ["PRODUCT_MODEL", "PRODUCT"]

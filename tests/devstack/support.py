@@ -195,9 +195,38 @@ class Api:
     def patch_json(self, path: str, payload: Any) -> requests.Response:
         return self.session.patch(self.url(path), json=payload, timeout=10)
 
-    def patch_lines(self, lines: list[bytes], content_type: str | None = COLLECTION) -> requests.Response:
+    def patch_lines(self, lines: list[bytes], content_type: str | None = COLLECTION,
+                    path: str = "/products") -> requests.Response:
         headers = {} if content_type is None else {"Content-Type": content_type}
-        return self.session.patch(self.url("/products"), data=b"\n".join(lines), headers=headers, timeout=10)
+        return self.session.patch(self.url(path), data=b"\n".join(lines), headers=headers, timeout=10)
 
     def close(self) -> None:
         self.session.close()
+
+
+def variant_catalog() -> dict[str, Any]:
+    """``small_catalog`` with a clothing family and its one- and two-level family variants."""
+    catalog = small_catalog()
+    catalog["attributes"] += [
+        _attribute("size", "pim_catalog_simpleselect"),
+        _attribute("material", "pim_catalog_simpleselect"),
+    ]
+    catalog["attribute_options"].update({
+        "size": [{"code": c, "sort_order": i, "labels": {"en_US": c.upper()}}
+                 for i, c in enumerate("sml", 1)],
+        "material": [{"code": c, "sort_order": i, "labels": {"en_US": c}}
+                     for i, c in enumerate(["cotton", "wool"], 1)],
+    })
+    catalog["families"].append({
+        "code": "clothing", "attribute_as_label": "name", "attribute_as_image": None,
+        "attributes": ["sku", "name", "description", "price", "color", "material", "size", "ean", "weight"],
+        "attribute_requirements": {"ecommerce": ["sku"]}, "labels": {"en_US": "Clothing"},
+    })
+    catalog["family_variants"] = {"clothing": [
+        {"code": "clothing_size", "labels": {"en_US": "By size"}, "variant_attribute_sets": [
+            {"level": 1, "axes": ["size"], "attributes": ["size", "ean", "weight", "sku"]}]},
+        {"code": "clothing_color_size", "labels": {"en_US": "By color and size"}, "variant_attribute_sets": [
+            {"level": 1, "axes": ["color"], "attributes": ["color", "material"]},
+            {"level": 2, "axes": ["size"], "attributes": ["size", "ean", "weight", "sku"]}]},
+    ]}
+    return catalog

@@ -22,13 +22,27 @@ from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.sim_catalog import Catalog
 
 from . import spec_support as s
-from .support import API, CLIENT_ID, COLLECTION, PASSWORD, SECRET, USERNAME, Api, small_catalog
+from .support import (
+    API,
+    CLIENT_ID,
+    COLLECTION,
+    PASSWORD,
+    SECRET,
+    USERNAME,
+    Api,
+    small_catalog,
+    variant_catalog,
+)
 
 TOKEN = "/api/oauth/v1/token"
 PRODUCTS = f"{API}/products"
 PRODUCT = f"{API}/products/{{code}}"
 OPTIONS = f"{API}/attributes/{{attribute_code}}/options"
 OPTION = f"{API}/attributes/{{attribute_code}}/options/{{code}}"
+JSON_TYPE = "application/json"
+MODELS = f"{API}/product-models"
+MODEL = f"{API}/product-models/{{code}}"
+VARIANTS = f"{API}/families/{{family_code}}/variants"
 CATALOG_RESOURCES = (
     "attributes",
     "channels",
@@ -48,6 +62,9 @@ UNDOCUMENTED = {
     ("GET", OPTIONS, 422): "limit above 100 (pagination guide)",
     ("GET", OPTIONS, 404): "attribute of the path does not exist",
     ("PATCH", PRODUCT, 400): "malformed JSON body (the spec's 400Error: 'malformed JSON request')",
+    ("PATCH", MODEL, 400): "malformed JSON body, as for products",
+    ("GET", VARIANTS, 404): "the family of the path does not exist",
+    ("GET", VARIANTS, 422): "limit above 100 (pagination guide)",
 }
 
 
@@ -64,13 +81,18 @@ class Ctx:
         assert self.api.patch_json(f"/products/{identifier}", {}).status_code == 201
         return identifier
 
+    def create_model(self) -> str:
+        code = self.fresh_id()
+        assert self.api.patch_json(f"/product-models/{code}", ROOT_MODEL).status_code == 201
+        return code
+
     def anonymous(self, method: str, path: str) -> requests.Response:
         return requests.request(method, self.api.url(path), timeout=10)
 
 
 @pytest.fixture(scope="module")
 def ctx() -> Iterator[Ctx]:
-    with AkeneoSimulator(small_catalog()) as sim:
+    with AkeneoSimulator(variant_catalog()) as sim:
         api = Api(sim.base_url)
         yield Ctx(sim, api)
         api.close()
@@ -94,8 +116,24 @@ def anon(method: str, path: str) -> Call:
     return lambda c: c.anonymous(method, path)
 
 
-def lines(*products: dict[str, Any], content_type: str = COLLECTION) -> Call:
-    return lambda c: c.api.patch_lines([orjson.dumps(p) for p in products], content_type=content_type)
+def delete(path: Callable[[Ctx], str]) -> Call:
+    return lambda c: c.api.session.delete(c.api.url(path(c)), timeout=10)
+
+
+def malformed(path: str) -> Call:
+    """A PATCH whose JSON body does not parse."""
+    headers = {"Content-Type": JSON_TYPE}
+    return lambda c: c.api.session.patch(c.api.url(path), data=b"{", timeout=10, headers=headers)
+
+
+def lines(*products: dict[str, Any], content_type: str = COLLECTION, path: str = "/products") -> Call:
+    encoded = [orjson.dumps(p) for p in products]
+    return lambda c: c.api.patch_lines(encoded, content_type=content_type, path=path)
+
+
+ROOT_MODEL = {"family_variant": "clothing_size", "values": {"name": [{"locale": "en_US", "scope": None,
+                                                                      "data": "Jacket"}]}}
+WRONG_LEVEL = {"values": {"size": [{"locale": None, "scope": None, "data": "m"}]}}  # a variant's value
 
 
 GRANT = orjson.dumps({"grant_type": "password", "username": USERNAME, "password": PASSWORD})
@@ -162,14 +200,7 @@ CASES: list[tuple[str, str, int, Call]] = [
     ("GET", PRODUCT, 406, get("/products/x", **TEXT)),
     ("PATCH", PRODUCT, 201, lambda c: c.api.patch_json(f"/products/{c.fresh_id()}", {})),
     ("PATCH", PRODUCT, 204, lambda c: c.api.patch_json(f"/products/{c.create()}", {"enabled": False})),
-    (
-        "PATCH",
-        PRODUCT,
-        400,
-        lambda c: c.api.session.patch(
-            c.api.url("/products/x"), data=b"{", timeout=10, headers={"Content-Type": "application/json"}
-        ),
-    ),
+    ("PATCH", PRODUCT, 400, malformed("/products/x")),
     ("PATCH", PRODUCT, 401, anon("PATCH", "/products/x")),
     ("PATCH", PRODUCT, 415, lambda c: c.api.session.patch(c.api.url("/products/x"), data=b"{}", timeout=10)),
     (
@@ -181,14 +212,9 @@ CASES: list[tuple[str, str, int, Call]] = [
         ),
     ),
     ("PATCH", PRODUCT, 422, lambda c: c.api.patch_json("/products/x", {"colour": 1})),
-    (
-        "DELETE",
-        PRODUCT,
-        204,
-        lambda c: c.api.session.delete(c.api.url(f"/products/{c.create()}"), timeout=10),
-    ),
+    ("DELETE", PRODUCT, 204, delete(lambda c: f"/products/{c.create()}")),
     ("DELETE", PRODUCT, 401, anon("DELETE", "/products/x")),
-    ("DELETE", PRODUCT, 404, lambda c: c.api.session.delete(c.api.url("/products/nothing-here"), timeout=10)),
+    ("DELETE", PRODUCT, 404, delete(lambda c: "/products/nothing-here")),
     ("GET", OPTIONS, 200, get("/attributes/color/options?with_count=true&limit=2")),
     ("GET", OPTIONS, 401, anon("GET", "/attributes/color/options")),
     ("GET", OPTIONS, 404, get("/attributes/nope/options")),
@@ -201,6 +227,44 @@ CASES: list[tuple[str, str, int, Call]] = [
     ("GET", f"{API}/measurement-families", 200, get("/measurement-families")),
     ("GET", f"{API}/measurement-families", 401, anon("GET", "/measurement-families")),
     ("GET", f"{API}/measurement-families", 406, get("/measurement-families", **TEXT)),
+    ("GET", MODELS, 200, lambda c: (c.create_model(), c.api.get("/product-models?with_count=true"))[1]),
+    ("GET", MODELS, 200, get("/product-models?pagination_type=search_after&limit=1")),
+    ("GET", MODELS, 401, anon("GET", "/product-models")),
+    ("GET", MODELS, 406, get("/product-models", **TEXT)),
+    ("GET", MODELS, 422, get("/product-models?limit=101")),
+    (
+        "PATCH",
+        MODELS,
+        200,
+        lambda c: lines(
+            {"code": c.fresh_id(), **ROOT_MODEL},
+            {"code": c.fresh_id(), "family_variant": "clothing_size", **WRONG_LEVEL},
+            {"family_variant": "clothing_size"},
+            path="/product-models",
+        )(c),
+    ),
+    ("PATCH", MODELS, 401, anon("PATCH", "/product-models")),
+    ("PATCH", MODELS, 413, lines(*({"code": f"m{i}"} for i in range(101)), path="/product-models")),
+    ("PATCH", MODELS, 415, lines({"code": "x"}, content_type="application/json", path="/product-models")),
+    ("GET", MODEL, 200, lambda c: c.api.get(f"/product-models/{c.create_model()}")),
+    ("GET", MODEL, 401, anon("GET", "/product-models/x")),
+    ("GET", MODEL, 404, get("/product-models/nothing-here")),
+    ("GET", MODEL, 406, get("/product-models/x", **TEXT)),
+    ("PATCH", MODEL, 201, lambda c: c.api.patch_json(f"/product-models/{c.fresh_id()}", ROOT_MODEL)),
+    ("PATCH", MODEL, 204, lambda c: c.api.patch_json(f"/product-models/{c.create_model()}", {"values": {}})),
+    ("PATCH", MODEL, 400, malformed("/product-models/x")),
+    ("PATCH", MODEL, 401, anon("PATCH", "/product-models/x")),
+    ("PATCH", MODEL, 415, lambda c: c.api.session.patch(c.api.url("/product-models/x"), data=b"{}")),
+    ("PATCH", MODEL, 422, lambda c: c.api.patch_json(f"/product-models/{c.create_model()}", WRONG_LEVEL)),
+    ("PATCH", MODEL, 422, lambda c: c.api.patch_json("/product-models/x", {"family_variant": "nope"})),
+    ("DELETE", MODEL, 204, delete(lambda c: f"/product-models/{c.create_model()}")),
+    ("DELETE", MODEL, 401, anon("DELETE", "/product-models/x")),
+    ("DELETE", MODEL, 404, delete(lambda c: "/product-models/nothing")),
+    ("GET", VARIANTS, 200, get("/families/clothing/variants?with_count=true&limit=1")),
+    ("GET", VARIANTS, 401, anon("GET", "/families/clothing/variants")),
+    ("GET", VARIANTS, 404, get("/families/boats/variants")),
+    ("GET", VARIANTS, 406, get("/families/clothing/variants", **TEXT)),
+    ("GET", VARIANTS, 422, get("/families/clothing/variants?limit=101")),
 ]
 for _resource in CATALOG_RESOURCES:
     _code = getattr(Catalog(small_catalog()), _resource.replace("-", "_"))[0]["code"]
@@ -309,15 +373,11 @@ def test_sample_catalog_lists_validate_against_the_spec() -> None:
     with AkeneoSimulator() as sim:
         api = Api(sim.base_url)
         try:
-            for resource in (*CATALOG_RESOURCES, "attributes/color/options"):
-                schema = s.response_schema(
-                    s.operation(
-                        "GET",
-                        f"{API}/{resource}".replace(
-                            "attributes/color/options", "attributes/{attribute_code}/options"
-                        ),
-                    )["responses"]["200"]
-                )
+            templates = {"attributes/color/options": "attributes/{attribute_code}/options",
+                         "families/clothing/variants": "families/{family_code}/variants"}
+            for resource in (*CATALOG_RESOURCES, *templates):
+                template = f"{API}/{templates.get(resource, resource)}"
+                schema = s.response_schema(s.operation("GET", template)["responses"]["200"])
                 assert schema is not None
                 url: str | None = api.url(f"/{resource}?limit=100")
                 while url:

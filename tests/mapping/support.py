@@ -10,6 +10,8 @@ from consumer.mapping import MappingOptions, MapResult, map_row
 
 SAMPLE_JSON: dict[str, Any] = load_sample_catalog()
 SAMPLE = Catalog.from_json(SAMPLE_JSON)
+# A catalog JSON from before family variants: `parent` is then a plain field, sent unchecked.
+WITHOUT_VARIANTS = Catalog.from_json({k: v for k, v in SAMPLE_JSON.items() if k != "family_variants"})
 
 
 def with_attributes(*attributes: dict[str, Any]) -> Catalog:

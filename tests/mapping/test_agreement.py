@@ -13,32 +13,18 @@ column's (``price@EUR`` = ``1 USD``), association column syntax and types, cells
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumer.akeneo import AkeneoClient, Credentials, RetryPolicy
+from consumer.akeneo import AkeneoClient
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 
-from .support import SAMPLE_JSON, mapped
+from .support import mapped
 
-CREDENTIALS = Credentials("sim-client", "sim-secret", "admin", "admin")
 UUID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[AkeneoSimulator]:
-    with AkeneoSimulator(catalog=SAMPLE_JSON) as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
-def akeneo(sim: AkeneoSimulator) -> Iterator[AkeneoClient]:
-    with AkeneoClient(sim.base_url, CREDENTIALS, retry=RetryPolicy(base_s=0.01, max_attempts=3)) as client:
-        yield client
 
 
 def _send(akeneo: AkeneoClient, payloads: list[dict[str, Any]]) -> list[tuple[str, int, Any, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import data, errors, mapped, message, payload, values
+from .support import WITHOUT_VARIANTS, data, errors, mapped, message, payload, values
 
 
 def test_plain_code_for_an_attribute_without_locale_or_scope() -> None:
@@ -217,7 +217,7 @@ ASSOCIATION_FORM = "associations are written associations~TYPE~products|product_
 class TestReservedColumns:
     def test_family_parent_categories_groups_enabled(self) -> None:
         found = payload({"family": "scanners", "parent": "model_1", "categories": "scanners<###> office",
-                         "groups": "summer_promo", "enabled": "No"})
+                         "groups": "summer_promo", "enabled": "No"}, catalog=WITHOUT_VARIANTS)
         assert found == {"identifier": "sku-1", "family": "scanners", "parent": "model_1",
                          "categories": ["scanners", "office"], "groups": ["summer_promo"], "enabled": False,
                          "values": {}}

@@ -1,5 +1,6 @@
 """Property-based: arbitrary catalogs and rows never make the mapping raise, and every result is
-either a well-formed payload (which the simulator's validator also accepts) or a rejection."""
+either a well-formed payload (which the simulator's validator also accepts) or a rejection; the same
+for product model rows and variant rows, with arbitrary family variants and known models."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumer.catalog import Catalog
+from consumer.catalog import Catalog, ModelDirectory, ModelInfo
+from consumer.codec import entity_of
 from consumer.devstack.sim_catalog import Catalog as SimCatalog
 from consumer.devstack.sim_validation import validate_product
 from consumer.mapping import Mapper, MappingOptions, MapResult
@@ -137,6 +139,15 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str | None]]:
     return catalog, row
 
 
+def _check_values(values: dict[str, Any], catalog: Catalog) -> None:
+    for code, items in values.items():
+        info = catalog.attributes[code]
+        for item in items:
+            assert set(item) == {"locale", "scope", "data"}
+            assert (item["locale"] is not None) == info.localizable
+            assert (item["scope"] is not None) == info.scopable
+
+
 def _check_shape(result: MapResult, catalog: Catalog) -> None:
     if not result.ok:
         assert result.errors
@@ -148,12 +159,7 @@ def _check_shape(result: MapResult, catalog: Catalog) -> None:
     payload = result.payload
     assert payload is not None and payload["identifier"] == result.identifier
     orjson.dumps(payload)
-    for code, items in payload["values"].items():
-        info = catalog.attributes[code]
-        for item in items:
-            assert set(item) == {"locale", "scope", "data"}
-            assert (item["locale"] is not None) == info.localizable
-            assert (item["scope"] is not None) == info.scopable
+    _check_values(payload["values"], catalog)
 
 
 @settings(max_examples=400, deadline=None)
@@ -167,7 +173,7 @@ def test_never_raises_and_payloads_pass_the_simulators_validation(
     _check_shape(result, catalog)
     if result.ok and separator == SEPARATOR:
         assert result.payload is not None
-        if "parent" not in result.payload:  # the simulator has no product models at all
+        if "parent" not in result.payload:  # a parent would have to exist in the simulator first
             refusal = validate_product(copy.deepcopy(result.payload), SimCatalog(catalog_json), "")
             assert refusal is None, (row, result.payload, refusal)
 
@@ -195,3 +201,94 @@ def test_garbage_in_attribute_properties_never_breaks_the_mapping(
                                  "measurement_families": []})
     for column in ("a", "a~en_US", "a~print", "a~en_US~print", "a@EUR"):
         _check_shape(Mapper(catalog).map(identifier, {column: cell}), catalog)
+
+
+def _typed_column(draw: st.DrawFn, item: dict[str, Any], catalog: dict[str, Any]) -> tuple[str, str | None]:
+    """A column naming ``item`` the right way, and a cell it is likely to accept."""
+    enabled = [loc["code"] for loc in catalog["locales"] if loc["enabled"]]
+    parts = [item["code"]]
+    if item["localizable"]:
+        parts.append(draw(st.sampled_from(enabled or LOCALES)))
+    if item["scopable"]:
+        parts.append(draw(st.sampled_from([c["code"] for c in catalog["channels"]])))
+    typed = st.sampled_from(TYPED_CELLS.get(item["type"], ["code_1", "a<###>b"]))
+    return "~".join(parts), draw(st.one_of(typed, typed, typed, CELLS))
+
+
+@st.composite
+def tree_cases(draw: st.DrawFn) -> tuple[dict[str, Any], ModelDirectory, str, dict[str, str | None]]:
+    """A catalog with family variants (some malformed), known models (some inconsistent), and a row
+    of a product or a product model naming its catalog's attributes, mostly the right way."""
+    catalog = draw(catalogs())
+    codes = [a["code"] for a in catalog["attributes"]]
+    subsets = st.lists(st.sampled_from([*codes, "ghost_attribute"]), max_size=4, unique=True)
+
+    def level_set(level: Any) -> Any:
+        attributes = draw(subsets)
+        axes = draw(st.lists(st.sampled_from(attributes), max_size=1)) if attributes else []
+        good = {"level": level, "axes": axes, "attributes": attributes}
+        return draw(st.sampled_from([good, good, good, {"level": level, "axes": axes}, "garbage"]))
+
+    family = codes if draw(st.integers(0, 4)) else draw(subsets)
+    catalog["families"] = [{"code": "fam", "attributes": family}, {"code": "other"}]
+    catalog["family_variants"] = {"fam": [
+        {"code": "one", "variant_attribute_sets": [level_set(1)]},
+        {"code": "two", "variant_attribute_sets": [level_set(1), level_set(draw(st.sampled_from([2, 2, 0])))],
+         "labels": {}},
+    ]}
+    odd = st.sampled_from(["one", "two", "unknown_fv"])
+    directory = ModelDirectory()
+    for info in (ModelInfo("root-1", "one"), ModelInfo("root-2", "two"), ModelInfo("sub", "two", "root-2"),
+                 ModelInfo("odd", draw(odd), draw(st.sampled_from([None, "sub", "lost"])))):
+        directory.put(info)
+    row: dict[str, str | None] = {}
+    for _ in range(draw(st.integers(0, 6))):
+        if catalog["attributes"] and draw(st.integers(0, 11)):
+            column, cell = _typed_column(draw, draw(st.sampled_from(catalog["attributes"])), catalog)
+        else:
+            column, cell = _column(draw), draw(CELLS)
+        row[column] = cell
+    for column, choices in (("parent", ["root-1", "root-2", "sub", "sub", "odd", "nope", "", None]),
+                            ("family_variant", ["one", "two", "unknown_fv", "", None]),
+                            ("family", ["fam", "other", None])):
+        if draw(st.integers(0, 2)) if column == "parent" else draw(st.booleans()):
+            row[column] = draw(st.sampled_from(choices))
+    entity = entity_of(draw(st.sampled_from(["PRODUCT", "PRODUCT", "PRODUCT_MODEL"])), row)  # as decoded
+    return catalog, directory, entity, row
+
+
+@settings(max_examples=400, deadline=None)
+@given(case=tree_cases(), model_values=st.sampled_from(["route", "reject"]))
+def test_models_and_variants_never_break_the_mapping(
+    case: tuple[dict[str, Any], ModelDirectory, str, dict[str, str | None]], model_values: str
+) -> None:
+    catalog_json, directory, entity, row = case
+    catalog = Catalog.from_json(catalog_json)
+    mapper = Mapper(catalog, MappingOptions(model_values=model_values))
+    result = mapper.map_entity(entity, "x-1", row, directory.get)
+    if result.waiting_for is not None:
+        assert not result.ok and "not known yet" in result.errors[0]["message"]
+        return
+    if not result.ok:
+        assert result.errors and all("internal mapping error" not in e["message"] for e in result.errors)
+        return
+    payload = result.payload
+    assert payload is not None
+    orjson.dumps(payload)
+    _check_values(payload["values"], catalog)
+    if entity == "PRODUCT_MODEL":
+        assert payload["code"] == "x-1" and "identifier" not in payload and result.models == ()
+        assert result.model is None or result.model.code == "x-1"
+        return
+    assert payload["identifier"] == "x-1" and result.model is None
+    assert not (result.models and model_values == "reject"), "MODEL_VALUES=reject routes nothing"
+    parent = directory.get(payload["parent"]) if payload.get("parent") else None
+    ancestors = {parent.code, parent.parent} if parent is not None else set()
+    assert [w.code for w in result.models] == [c for c in (parent and parent.parent, parent and parent.code)
+                                               if c in {w.code for w in result.models}]  # root first
+    for write in result.models:
+        assert set(write.payload) == {"code", "values"} and write.payload["code"] == write.code
+        assert write.code in ancestors and write.payload["values"]
+        _check_values(write.payload["values"], catalog)
+    written = [a for w in result.models for a in w.payload["values"]] + list(payload["values"])
+    assert len(written) == len(set(written))  # each value goes to exactly one level
