@@ -146,8 +146,7 @@ class AkeneoClient:
 
 
 def _product_path(identifier: str) -> str:
-    if not identifier:
-        raise ValueError("a product identifier must not be empty")
+    """Raises ValueError, before anything is sent, for an identifier no path holds (empty, `.`, `..`)."""
     return "products/" + segment(identifier)
 
 

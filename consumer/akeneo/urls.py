@@ -9,8 +9,18 @@ TOKEN_PATH = "/api/oauth/v1/token"
 TOKEN_ENDPOINT = "POST /oauth/token"
 
 
+# Dot segments survive percent-encoding (`.` is unreserved) and are then resolved away by the HTTP
+# stack: `/products/..` would address `/api/rest/v1/`. No encoding makes them data, so refuse them.
+_DOT_SEGMENTS = (".", "..")
+
+
 def segment(identifier: str) -> str:
-    """One path segment: every reserved character encoded, so `/`, `?`, `%` and spaces stay data."""
+    """One path segment: every reserved character encoded, so `/`, `?`, `%` and spaces stay data.
+
+    Raises ValueError for an empty identifier and for `.` and `..`, which no encoding keeps in place.
+    """
+    if not identifier or identifier in _DOT_SEGMENTS:
+        raise ValueError(f"{identifier!r} cannot be a URL path segment")
     return quote(identifier, safe="")
 
 

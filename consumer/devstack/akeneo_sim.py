@@ -59,6 +59,25 @@ def _retry_after(seconds: float) -> str:
     return f"{seconds:.3f}".rstrip("0")
 
 
+def path_segments(raw_path: str) -> list[str]:
+    """The decoded segments a route is matched against, dot segments resolved away (RFC 3986 5.2.4).
+
+    Akeneo's web server normalises paths before routing, decoding first, so a literal or
+    percent-encoded `..` never names a product: `DELETE /products/..` is `DELETE /api/rest/v1/`.
+    """
+    decoded = [unquote(part) for part in raw_path.split("/")[1:]]
+    segments: list[str] = []
+    for position, part in enumerate(decoded):
+        if part in (".", ".."):
+            if part == ".." and segments:
+                segments.pop()
+            if position == len(decoded) - 1:
+                segments.append("")  # ".../products/." is ".../products/": a directory, not a product
+        else:
+            segments.append(part)
+    return segments
+
+
 def _refusal_response(refusal: Refusal) -> Response:
     headers = [] if refusal.retry_after_s is None else [("Retry-After", _retry_after(refusal.retry_after_s))]
     if refusal.status == 502:
@@ -212,7 +231,7 @@ class AkeneoSimulator:
         raw_path, _, raw_query = target.partition("?")
         if raw_path.startswith(_INSPECT):
             return self._inspect(method, raw_path[len(_INSPECT):], body)
-        segments = [unquote(s) for s in raw_path.split("/")[1:]]
+        segments = path_segments(raw_path)
         match = self._api.router.match(method, segments)
         route = match.route.template if match.route else "unmatched"
         in_flight = self._traffic.enter()

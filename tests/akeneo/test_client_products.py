@@ -96,6 +96,21 @@ def test_awkward_identifiers_round_trip_through_paths(
     }
 
 
+@pytest.mark.parametrize("identifier", [".", ".."])
+def test_dot_segments_are_refused_before_anything_is_sent(
+    sim: AkeneoSimulator, connect: Connect, identifier: str
+) -> None:
+    """`/products/..` would be resolved to `/api/rest/v1/` on its way: such a path is never built."""
+    sim.seed_products([product(identifier)])
+    client, recorder = connect()
+    with pytest.raises(ValueError, match="cannot be a URL path segment"):
+        client.delete_product(identifier)
+    with pytest.raises(ValueError, match="cannot be a URL path segment"):
+        client.get_product(identifier)
+    assert recorder.requests == [] and sim.stats()["requests_total"] == 0
+    assert identifier in sim.products
+
+
 def test_deleting_leaves_the_other_products(sim: AkeneoSimulator, connect: Connect) -> None:
     client, _ = connect()
     client.upsert_products([product("keep"), product("drop")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from typing import Any
 from urllib.parse import quote
 
@@ -149,6 +150,26 @@ def test_single_product_round_trip_with_awkward_identifiers(
     assert got.json()["enabled"] is False
     assert api.session.delete(api.url(path), timeout=10).status_code == 204
     assert identifier not in sim.products
+
+
+@pytest.mark.parametrize("raw", ["..", "%2E%2E", ".", "%2e"])
+def test_dot_segments_are_resolved_before_routing_and_never_name_a_product(
+    api: Api, sim: AkeneoSimulator, raw: str
+) -> None:
+    """As behind Akeneo's web server: `/products/..` is `/api/rest/v1/`, `/products/.` is `/products/`."""
+    sim.seed_products([{"identifier": "."}, {"identifier": ".."}])
+    host, port = sim.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)  # sends the path unnormalised
+    try:
+        bearer = {"Authorization": f"Bearer {api.token['access_token']}"}
+        connection.request("DELETE", f"{API}/products/{raw}", headers=bearer)
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+    assert answer.status == 404
+    assert {".", ".."} <= set(sim.products)
+    assert sim.request_count("DELETE", f"{API}/products/{{code}}") == 0
 
 
 def test_single_patch_rejects_an_identifier_that_differs_from_the_url(api: Api) -> None:
