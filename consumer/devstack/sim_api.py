@@ -7,7 +7,7 @@ elsewhere; this module only answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlencode
@@ -32,12 +32,29 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
 MSG_BAD_JSON = "Invalid json message received"
 MSG_TOO_MANY_LINES = f"Too many resources to process, {MAX_LINES} is the maximum allowed."
+MSG_LINE_FAILED = "An unexpected error occurred while processing this line."
+_LINE_ERRORS = {429: "You have exceeded the limit of API requests per second.",
+                503: "Service Unavailable"}
+# A 200 body that is not NDJSON: what a proxy's error page or a mangled stream looks like.
+MSG_GARBLED = b"<html><body><h1>Upstream answered garbage</h1></body></html>"
 
 
 class Headers(Protocol):
     """Case-insensitive request headers (http.client.HTTPMessage, or a dict in tests)."""
 
     def get(self, name: str, /) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+class Dice(Protocol):
+    """The simulator's seeded fault dice (sim_traffic.Traffic)."""
+
+    def chance(self, share: float) -> bool: ...
+
+    def pick(self, choices: Sequence[int]) -> int: ...
+
+    def below(self, count: int) -> int: ...
 
 
 @dataclass(slots=True)
@@ -191,12 +208,13 @@ class AkeneoApi:
     """The endpoints; holds the catalog, the products and the token authority."""
 
     def __init__(self, catalog: Catalog, store: ProductStore, auth: TokenAuthority, stats: Stats,
-                 knobs: Callable[[], SimKnobs]) -> None:
+                 knobs: Callable[[], SimKnobs], dice: Dice) -> None:
         self.catalog = catalog
         self.store = store
         self.auth = auth
         self.stats = stats
         self._knobs = knobs
+        self._dice = dice
         c = catalog
         routes = [
             Route("POST", TOKEN_ROUTE, self.token, public=True, content_types=(JSON, FORM)),
@@ -418,12 +436,22 @@ class AkeneoApi:
             lines.pop()  # the newline that ends the last line
         if len(lines) > MAX_LINES:
             return error(413, MSG_TOO_MANY_LINES)
-        answers = [self._line(number, raw) for number, raw in enumerate(lines, 1)]
+        knobs = self._knobs()
+        answers = [self._line(number, raw, knobs) for number, raw in enumerate(lines, 1)]
         self.stats.lines([a["status_code"] for a in answers])
-        body = b"\n".join(orjson.dumps(a) for a in answers)
-        return Response(200, body, COLLECTION, products=len(lines))
+        return Response(200, self._answer_body(answers, knobs), COLLECTION, products=len(lines))
 
-    def _line(self, number: int, raw: bytes) -> dict[str, Any]:
+    def _answer_body(self, answers: list[dict[str, Any]], knobs: SimKnobs) -> bytes:
+        """The NDJSON answer, or what the faults make of it: every line was handled either way."""
+        if self._dice.chance(knobs.garbled_answer_rate):
+            self.stats.event("garbled_answers")
+            return MSG_GARBLED
+        if answers and self._dice.chance(knobs.short_answer_rate):
+            self.stats.event("short_answers")
+            answers = answers[: self._dice.below(len(answers))]  # cut after a line, as a lost stream is
+        return b"\n".join(orjson.dumps(a) for a in answers)
+
+    def _line(self, number: int, raw: bytes, knobs: SimKnobs) -> dict[str, Any]:
         if len(raw) > MAX_LINE_BYTES:
             return {"line": number, "status_code": 413, "message": "Line is too long."}
         payload = _json_object(raw)
@@ -432,6 +460,10 @@ class AkeneoApi:
         identifier = payload.get("identifier")
         if not isinstance(identifier, str) or not identifier:
             return {"line": number, "status_code": 422, "message": "Identifier is missing."}
+        if self._dice.chance(knobs.line_error_rate):  # refused before anything is applied
+            status = self._dice.pick(knobs.line_error_statuses)
+            return {"line": number, "identifier": identifier, "status_code": status,
+                    "message": _LINE_ERRORS.get(status, MSG_LINE_FAILED)}
         rejection = self._validate(payload, "patch_products")
         if rejection:
             return {"line": number, "identifier": identifier, "status_code": 422, **rejection.body()}
