@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from consumer.errors import ConfigError
+from consumer.redact import safe_url
 
 T = TypeVar("T")
 
@@ -79,6 +80,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "kafka_extra":
                 value = {k: ("***" if _is_secret_prop(k) else v) for k, v in value.items()}
+            elif f.name in _URL_FIELDS:
+                value = safe_url(value)
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
 
@@ -89,6 +92,10 @@ class Settings:
         conf = {"bootstrap.servers": self.kafka_bootstrap_servers}
         conf.update(self.kafka_extra)
         return conf
+
+
+# URLs that may carry user:password@ (the registry's key and secret go there): shown masked.
+_URL_FIELDS = ("akeneo_host", "schema_registry_url")
 
 
 def _is_secret_prop(prop: str) -> bool:

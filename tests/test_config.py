@@ -90,3 +90,8 @@ def test_secrets_never_show_in_repr_or_errors() -> None:
         require_akeneo(s)
     assert "hunter2-pass" not in str(exc.value)
     assert "AKENEO_HOST" in str(exc.value)
+
+
+def test_urls_with_credentials_show_masked_in_repr() -> None:
+    s = load_settings(env={"SCHEMA_REGISTRY_URL": "https://KEY:reg-secret-1@psrc.example.com"})
+    assert "reg-secret-1" not in repr(s) and "https://***@psrc.example.com" in repr(s)

@@ -1,10 +1,34 @@
-"""Exceptions of the Akeneo client. None of them carries a secret or a token in its message or attributes."""
+"""Exceptions of the Akeneo client, and the one place Akeneo's texts are made safe to show.
+
+None of the exceptions carries a secret or a token in its message or attributes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from consumer.errors import ConsumerError
+from consumer.redact import scrub
+
+MAX_MESSAGE = 500  # characters of Akeneo's text kept in a message
+
+
+def akeneo_message(text: object) -> str:
+    """Akeneo's text as it may be shown anywhere: secrets scrubbed (an error body may echo our
+    request's headers or a token), at most MAX_MESSAGE characters. Every message taken from an
+    answer goes through here."""
+    return scrub(str(text)[: MAX_MESSAGE * 4])[:MAX_MESSAGE]
+
+
+def akeneo_errors(items: object) -> list[dict[str, Any]]:
+    """Akeneo's validation errors (``property``, ``message``, ...), each text scrubbed like a message."""
+    if not isinstance(items, list):
+        return []
+    return [
+        {key: akeneo_message(value) if isinstance(value, str) else value for key, value in item.items()}
+        for item in items
+        if isinstance(item, dict)
+    ]
 
 
 class AkeneoError(ConsumerError):

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from consumer.akeneo.errors import AkeneoApiError
+from consumer.akeneo.errors import AkeneoApiError, akeneo_errors, akeneo_message
 from consumer.akeneo.models import LineResult
 
 COLLECTION_TYPE = "application/vnd.akeneo.collection+json"
@@ -109,15 +109,14 @@ def read_answer(chunk: Chunk, identifiers: list[str], content: bytes, attempts: 
                 )
             )
             continue
-        errors = item.get("errors")
         message = item.get("message")
         results.append(
             LineResult(
                 position + 1,
                 identifiers[position],
                 item["status_code"],
-                None if message is None else str(message),
-                [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+                None if message is None else akeneo_message(message),
+                akeneo_errors(item.get("errors")),
                 attempts,
             )
         )

@@ -21,11 +21,14 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from consumer.akeneo.errors import (
+    MAX_MESSAGE,
     AkeneoApiError,
     AkeneoAuthError,
     AkeneoCancelled,
     AkeneoError,
     AkeneoUnavailable,
+    akeneo_errors,
+    akeneo_message,
 )
 from consumer.akeneo.gate import acquire_gate, release_gate
 from consumer.akeneo.observer import ClientObserver, RetryReason
@@ -38,7 +41,6 @@ _NO_ANSWER = (requests.ConnectionError, requests.Timeout, requests.exceptions.Ch
 
 
 _USER_AGENT = "akeneo-consumer"
-_MAX_MESSAGE = 500
 
 
 class TokenSource(Protocol):
@@ -74,14 +76,13 @@ class Reply:
         if isinstance(body, dict):
             code = body.get("code") if isinstance(body.get("code"), int) else None
             message = str(body.get("message") or body.get("error_description") or body.get("error") or "")
-            raw_errors = body.get("errors")
-            if isinstance(raw_errors, list):
-                errors = [e for e in raw_errors if isinstance(e, dict)]
+            errors = akeneo_errors(body.get("errors"))
         if self.status in (301, 302, 303, 307, 308):
             message = f"unexpected redirect to {self.headers.get('Location', '?')}; check the Akeneo base URL"
         if not message:
-            message = self.content[:_MAX_MESSAGE].decode("utf-8", "replace").strip() or f"HTTP {self.status}"
-        return AkeneoApiError(self.status, code, message[:_MAX_MESSAGE], errors, endpoint)
+            text = self.content[: MAX_MESSAGE * 4].decode("utf-8", "replace").strip()
+            message = text or f"HTTP {self.status}"
+        return AkeneoApiError(self.status, code, akeneo_message(message), errors, endpoint)
 
 
 class Transport:
@@ -212,7 +213,8 @@ class Transport:
                 status = response.status_code
                 return response
             except requests.exceptions.SSLError as exc:
-                raise AkeneoError(f"{call.endpoint}: TLS verification failed: {exc}") from None
+                reason = akeneo_message(exc)
+                raise AkeneoError(f"{call.endpoint}: TLS verification failed: {reason}") from None
             except _NO_ANSWER as exc:
                 return _failure_reason(exc)
             except requests.RequestException as exc:

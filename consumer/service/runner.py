@@ -24,6 +24,7 @@ from consumer.health_server import Health, HealthServer
 from consumer.logs import setup_logging
 from consumer.mapping import MappingOptions, mapper_for
 from consumer.metrics import Metrics
+from consumer.redact import safe_url
 from consumer.service.dispatcher import Dispatcher
 from consumer.service.items import Source
 from consumer.service.loop import ConsumerLoop, LoopSettings, MapResult
@@ -73,7 +74,7 @@ def load_startup_catalog(settings: Settings) -> Any:
         try:
             return load_catalog(client)
         except AkeneoError as exc:
-            where = settings.akeneo_host
+            where = safe_url(settings.akeneo_host)
             raise ConsumerError(f"cannot load the catalog from Akeneo at {where}: {exc}") from None
 
 
