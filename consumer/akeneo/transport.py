@@ -150,7 +150,8 @@ class Transport:
                 raise AkeneoCancelled(f"{endpoint}: cancelled before attempt {attempts + 1}")
             token = tokens.bearer(cancel) if tokens is not None else None
             attempts += 1
-            outcome = self._exchange(call, token)
+            timeout = self._retry.attempt_timeout(self._timeout, time.monotonic() - started)
+            outcome = self._exchange(call, token, timeout)
             retry_after: float | None = None
             if isinstance(outcome, str):
                 reason: RetryReason = outcome
@@ -192,7 +193,7 @@ class Transport:
             cancel.wait(min(remaining, 0.1))
         return True
 
-    def _exchange(self, call: _Call, token: str | None) -> requests.Response | RetryReason:
+    def _exchange(self, call: _Call, token: str | None, timeout_s: float) -> requests.Response | RetryReason:
         """One HTTP exchange inside a slot of the host's gate: the response, or why there was none."""
         headers = call.headers if token is None else {**call.headers, "Authorization": f"Bearer {token}"}
         status = 0
@@ -207,7 +208,7 @@ class Transport:
                     data=call.body,
                     params=call.params,
                     auth=call.basic_auth,
-                    timeout=self._timeout,
+                    timeout=timeout_s,
                     allow_redirects=False,
                 )
                 status = response.status_code

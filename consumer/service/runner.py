@@ -36,10 +36,16 @@ log = logging.getLogger("consumer")
 SERVICE_RETRY_CAP_S = 5.0
 # At start-up each request is retried for up to 10 s (a flaky PIM still lets the service start),
 # then one clear line: an unreachable PIM fails start-up quickly enough for an orchestrator to see.
-STARTUP_RETRY = RetryPolicy(base_s=0.2, cap_s=2.0, max_attempts=None, give_up_after_s=10.0)
+# Attempts are bounded by what is left of the 10 s, so a PIM that never answers costs 10 s, not
+# AKENEO_TIMEOUT_S per attempt.
+STARTUP_RETRY = RetryPolicy(
+    base_s=0.2, cap_s=2.0, max_attempts=None, give_up_after_s=10.0, bound_attempts=True
+)
 
 
-def akeneo_client(settings: Settings, retry: RetryPolicy, observer: Any = None) -> AkeneoClient:
+def akeneo_client(
+    settings: Settings, retry: RetryPolicy, observer: Any = None, stop: threading.Event | None = None
+) -> AkeneoClient:
     require_akeneo(settings)
     credentials = Credentials(
         settings.akeneo_client_id,
@@ -56,6 +62,7 @@ def akeneo_client(settings: Settings, retry: RetryPolicy, observer: Any = None) 
         verify=verify,
         retry=retry,
         observer=observer,
+        stop_event=stop,
     )
 
 
@@ -68,9 +75,9 @@ def service_retry(settings: Settings) -> RetryPolicy:
     )
 
 
-def load_startup_catalog(settings: Settings) -> Any:
+def load_startup_catalog(settings: Settings, stop: threading.Event | None = None) -> Any:
     """The catalog, or a ConsumerError saying in one line why Akeneo cannot be used."""
-    with akeneo_client(settings, STARTUP_RETRY) as client:
+    with akeneo_client(settings, STARTUP_RETRY, stop=stop) as client:
         try:
             return load_catalog(client)
         except AkeneoError as exc:
@@ -172,10 +179,35 @@ class Service:
         with HealthServer(self.metrics.registry, self.health, s.metrics_port):
             if not s.active:
                 return self._idle()
-            catalog = load_startup_catalog(s)
+            catalog = self._startup_catalog()
+            if catalog is None:
+                log.info("stopped during start-up, before consuming anything")
+                return 0
             self.health.akeneo_reachable = True
             log.info("catalog loaded", extra={"catalog": catalog.summary()})
             return self._serve(catalog)
+
+    def _startup_catalog(self) -> Any:
+        """The start-up catalog, or None once a stop is requested: SIGTERM ends start-up at once
+        even while a request waits for a PIM that never answers (the daemon thread is abandoned)."""
+        loaded: list[Any] = []
+        done = threading.Event()
+
+        def load() -> None:
+            try:
+                loaded.append(load_startup_catalog(self.settings, self._stop))
+            except BaseException as exc:  # handed to the main thread, which raises it
+                loaded.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=load, name="startup-catalog", daemon=True).start()
+        while not done.wait(0.1):
+            if self._stop.is_set():
+                return None
+        if isinstance(loaded[0], BaseException):
+            raise loaded[0]
+        return loaded[0]
 
     def _idle(self) -> int:
         self.health.inactive = True
