@@ -18,6 +18,7 @@ from typing import Any
 from consumer.codec.avro_binary import SHORT_LENGTH, read_enum, read_long, read_string, read_values
 from consumer.codec.errors import DecodeError
 from consumer.codec.events import OPERATIONS, UPSERT, ChangeEvent
+from consumer.errors import invalid_utf8
 
 Slots = dict[str, Any]
 Step = Callable[[bytes, int, Slots], int]
@@ -252,6 +253,7 @@ def _direct_reader(operations: tuple[str, ...]) -> Reader:
     def read(buf: bytes) -> ChangeEvent:
         event_id = identifier = ""
         size = len(buf)
+        start = 0
         try:
             n = short[buf[0]]
             if n < 0:
@@ -282,9 +284,9 @@ def _direct_reader(operations: tuple[str, ...]) -> Reader:
             raise DecodeError(exc.reason, identifier or None, event_id or None) from None
         except IndexError:
             raise DecodeError("truncated Avro data", identifier or None, event_id or None) from None
-        except UnicodeDecodeError:
-            field = "identifier" if event_id else "event_id"
-            raise DecodeError(f"{field} is not valid UTF-8", None, event_id or None) from None
+        except UnicodeDecodeError as exc:
+            field, offset = ("identifier", start) if event_id else ("event_id", 1)
+            raise DecodeError(f"{field} is {invalid_utf8(exc, offset)}", None, event_id or None) from None
         return ChangeEvent(event_id, occurred_at, operation, identifier, values)
 
     return read
