@@ -38,14 +38,15 @@ def loads(value: bytes) -> Any:
         if keys != colons and not _colons_explained(value, data, colons):
             repeated = _repeated_key(value)
             if repeated is not None:
-                raise DecodeError(f"{repeated} appears twice", _identifier(data, repeated))
+                raise DecodeError(f"{repeated} appears twice", *_ids(data, repeated))
     return data
 
 
-def _identifier(data: dict[str, Any], repeated: str) -> str | None:
-    """The event's identifier for its feedback, unless the identifier itself is the ambiguous key."""
-    identifier = data.get("identifier")
-    return identifier if type(identifier) is str and repeated != "identifier" else None
+def _ids(data: dict[str, Any], repeated: str) -> tuple[str | None, str | None]:
+    """The event's identifier and event_id for its feedback, each unless it is the ambiguous key."""
+    found = [data.get(name) if repeated != name else None for name in ("identifier", "event_id")]
+    identifier, event_id = (value if type(value) is str and value else None for value in found)
+    return identifier, event_id
 
 
 def _not_json(value: bytes, exc: orjson.JSONDecodeError) -> str:

@@ -34,7 +34,7 @@ class TestJsonDuplicateKeys:
 
     def test_a_column_twice_is_refused_naming_it_and_the_product(self) -> None:
         err = _refused(JSON, HEAD + b'"values":{"color":"red","name":"Cap","color":"blue"}}')
-        assert (err.reason, err.identifier) == ("values.color appears twice", "sku-1")
+        assert (err.reason, err.identifier, err.event_id) == ("values.color appears twice", "sku-1", "e-1")
 
     def test_spaced_out_json_and_odd_column_names_are_named_too(self) -> None:
         document = (
