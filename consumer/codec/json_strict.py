@@ -29,7 +29,7 @@ def loads(value: bytes) -> Any:
     try:
         data = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
-        raise DecodeError(_not_json(value, exc)) from None
+        raise DecodeError(not_json(value, exc)) from None
     if type(data) is dict:
         values = data.get("values")
         keys = len(data) + (len(values) if type(values) is dict else 0)
@@ -49,7 +49,7 @@ def _ids(data: dict[str, Any], repeated: str) -> tuple[str | None, str | None]:
     return identifier, event_id
 
 
-def _not_json(value: bytes, exc: orjson.JSONDecodeError) -> str:
+def not_json(value: bytes, exc: orjson.JSONDecodeError) -> str:
     """orjson says "str is not valid UTF-8: surrogates not allowed"; a user needs the byte and where."""
     try:
         value.decode("utf-8")
