@@ -67,7 +67,10 @@ def _colons_explained(value: bytes, data: dict[str, Any], colons: int) -> bool:
     """
     if b"\\" in value and _ESCAPED_COLON in value:  # the first test is a memchr: cheap when absent
         return False
-    return orjson.dumps(data).count(b":") == colons
+    try:
+        return orjson.dumps(data).count(b":") == colons
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: let the exact path decide
+        return False
 
 
 class _Pairs(list[tuple[str, Any]]):

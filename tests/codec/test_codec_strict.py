@@ -62,6 +62,10 @@ class TestJsonDuplicateKeys:
         err = _refused(JSON, HEAD + b'"values":{"k:":"x","k\\u003a":"y"}}')
         assert err.reason == "values.k: appears twice"
 
+    def test_deep_nesting_in_an_unknown_field_is_no_reason_to_refuse(self) -> None:
+        deep = b"[" * 300 + b'"a:b"' + b"]" * 300  # deeper than orjson writes or the stdlib reads
+        assert JSON.decode_change(HEAD + b'"x":' + deep + b',"values":{}}', TOPIC).identifier == "sku-1"
+
     @settings(max_examples=300)
     @given(
         values=st.dictionaries(st.text(max_size=6), st.one_of(st.none(), st.text(max_size=8)), max_size=8),
