@@ -58,6 +58,28 @@ def test_a_line_without_identifier_is_a_422(api: Api) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("identifier", "message"),
+    [
+        ("foo,", "This field should not contain any comma or semicolon or leading/trailing space"),
+        ("a;b", "This field should not contain any comma or semicolon or leading/trailing space"),
+        (" cap", "This field should not contain any comma or semicolon or leading/trailing space"),
+        ("cap\u00a0", "This field should not contain any comma or semicolon or leading/trailing space"),
+        ("cap\nred", "This field should not contain any line break"),
+        ("x" * 256, "This value is too long. It should have 255 characters or less."),
+    ],
+)
+def test_identifiers_akeneo_refuses_are_violations(api: Api, sim: AkeneoSimulator, identifier: str,
+                                                  message: str) -> None:
+    """Akeneo's own wording (its API tests): `{"property": "identifier", "message": ...}`, nothing stored."""
+    (result,) = answers(api.patch_lines([line({"identifier": identifier})]))
+    assert result == {
+        "line": 1, "identifier": identifier, "status_code": 422, "message": "Validation failed.",
+        "errors": [{"property": "identifier", "message": message}],
+    }
+    assert sim.products == {}
+
+
 def test_an_invalid_product_fails_alone_with_message_and_errors(api: Api, sim: AkeneoSimulator) -> None:
     bad = {"identifier": "bad", "values": {"color": value("purple")}}
     result = answers(api.patch_lines([line({"identifier": "good"}), line(bad)]))
