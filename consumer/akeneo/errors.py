@@ -59,6 +59,19 @@ class AkeneoApiError(AkeneoError):
         self.endpoint = endpoint
 
 
+class UnsendableRequest(AkeneoApiError, ValueError):
+    """The client refused to send a request that could not be right, e.g. an identifier no URL path
+    holds (``.`` would address another resource): nothing was sent. Status 422, as the contract
+    reports every rejection found before sending, so callers answer it per product like Akeneo's."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(422, None, message)
+        self.args = (f"not sent: {message}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class AkeneoAuthError(AkeneoError):
     """Akeneo refused the credentials (password grant refused, or a fresh token answered with 401)."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from consumer.akeneo.errors import UnsendableRequest
+
 API_PREFIX = "/api/rest/v1/"
 TOKEN_PATH = "/api/oauth/v1/token"
 TOKEN_ENDPOINT = "POST /oauth/token"
@@ -17,10 +19,13 @@ _DOT_SEGMENTS = (".", "..")
 def segment(identifier: str) -> str:
     """One path segment: every reserved character encoded, so `/`, `?`, `%` and spaces stay data.
 
-    Raises ValueError for an empty identifier and for `.` and `..`, which no encoding keeps in place.
+    Raises UnsendableRequest (a ValueError) for an empty identifier and for `.` and `..`, which no
+    encoding keeps in place.
     """
-    if not identifier or identifier in _DOT_SEGMENTS:
-        raise ValueError(f"{identifier!r} cannot be a URL path segment")
+    if not identifier:
+        raise UnsendableRequest("an empty identifier cannot be a URL path segment")
+    if identifier in _DOT_SEGMENTS:
+        raise UnsendableRequest(f'"{identifier}" cannot be a URL path segment: it is a dot segment')
     return quote(identifier, safe="")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.akeneo import AkeneoApiError
+from consumer.akeneo import AkeneoApiError, UnsendableRequest
 from consumer.akeneo.products import MAX_LINE_CHARS
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 
@@ -103,8 +103,9 @@ def test_dot_segments_are_refused_before_anything_is_sent(
     """`/products/..` would be resolved to `/api/rest/v1/` on its way: such a path is never built."""
     sim.seed_products([product(identifier)])
     client, recorder = connect()
-    with pytest.raises(ValueError, match="cannot be a URL path segment"):
+    with pytest.raises(UnsendableRequest, match="cannot be a URL path segment") as refused:
         client.delete_product(identifier)
+    assert isinstance(refused.value, ValueError) and refused.value.status == 422
     with pytest.raises(ValueError, match="cannot be a URL path segment"):
         client.get_product(identifier)
     assert recorder.requests == [] and sim.stats()["requests_total"] == 0
