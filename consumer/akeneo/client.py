@@ -18,6 +18,7 @@ from consumer.akeneo.products import COLLECTION_TYPE, Chunk, plan, read_answer, 
 from consumer.akeneo.retry import RetryPolicy
 from consumer.akeneo.transport import Reply, Transport
 from consumer.akeneo.urls import ApiUrls, endpoint_name, segment
+from consumer.redact import safe_url
 
 UPSERT_ENDPOINT = "PATCH /products"
 DELETE_ENDPOINT = "DELETE /products/{identifier}"
@@ -47,7 +48,7 @@ class AkeneoClient:
         self._tokens = TokenManager(self._transport, self._urls.token, credentials, observer)
 
     def __repr__(self) -> str:
-        return f"AkeneoClient({self._urls.base!r})"
+        return f"AkeneoClient({safe_url(self._urls.base)!r})"
 
     def upsert_products(
         self, products: Sequence[Mapping[str, Any]], cancel: threading.Event | None = None

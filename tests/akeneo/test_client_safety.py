@@ -64,6 +64,11 @@ def test_tls_is_verified_by_default_and_a_bad_certificate_is_final(self_signed_t
     assert not recorder.retries
 
 
+def test_a_base_url_with_userinfo_shows_masked() -> None:
+    with AkeneoClient("https://julia:url-pass-9@pim.example.com", SIM_CREDENTIALS) as client:
+        assert repr(client) == "AkeneoClient('https://***@pim.example.com')"
+
+
 def test_credentials_repr_hides_the_secret_and_the_password() -> None:
     creds = Credentials("my-client", "client-secret-value", "julia", "password-value")
     for text in (repr(creds), str(creds), f"{creds}", repr([creds])):
