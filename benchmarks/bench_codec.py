@@ -169,11 +169,34 @@ def confluent_cases(events: list[ChangeEvent], codec: Codec, registry: SchemaReg
     ]  # fmt: skip
 
 
+def _with_url(event: ChangeEvent) -> ChangeEvent:
+    """The same row with one cell holding colons (a URL): the duplicate check's second step."""
+    first = next(iter(event.values))
+    return dataclasses.replace(event, values={**event.values, first: "https://cdn.example.com:8443/a.jpg"})
+
+
+def _pairs_checked(message: bytes) -> ChangeEvent:
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) != len(pairs):
+            raise ValueError("duplicate key")
+        return found
+
+    return change_from_dict(json.loads(message, object_pairs_hook=unique))
+
+
 def json_cases(events: list[ChangeEvent], codec: Codec) -> list[Case]:
     data = [codec.encode_change(e, TOPIC) for e in events]
+    with_colons = [codec.encode_change(_with_url(e), TOPIC) for e in events]
     records = [_as_dict(e) for e in events]
     return [
         ("json decode: orjson + field checks (chosen)", lambda m: codec.decode_change(m, TOPIC), data),
+        ("json decode: the same, a URL in every row (duplicate check, second step)",
+         lambda m: codec.decode_change(m, TOPIC), with_colons),
+        ("json decode: orjson + field checks, no duplicate-key check",
+         lambda m: change_from_dict(orjson.loads(m)), data),
+        ("json decode: stdlib json.loads(object_pairs_hook) duplicate check + field checks", _pairs_checked,
+         data),
         ("json decode: orjson.loads alone", orjson.loads, data),
         ("json decode: stdlib json.loads + field checks", lambda m: change_from_dict(json.loads(m)), data),
         ("json encode: orjson of the dataclass (chosen)", lambda e: codec.encode_change(e, TOPIC), events),
@@ -182,7 +205,7 @@ def json_cases(events: list[ChangeEvent], codec: Codec) -> list[Case]:
             lambda r: json.dumps(r, ensure_ascii=False),
             records,
         ),
-    ]
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

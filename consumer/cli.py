@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from consumer import __version__
 from consumer.errors import ConsumerError
+from consumer.redact import scrub
 
 # command name -> (module under consumer.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -60,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except ConsumerError as exc:
-        sys.stderr.write(f"akeneo-consumer {args.command}: {exc}\n")
+        # Our messages carry no secret by construction; scrub() is the last line of defence.
+        sys.stderr.write(f"akeneo-consumer {args.command}: {scrub(str(exc))}\n")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -7,22 +7,30 @@ Kafka and Akeneo with the same settings; this is the one place that turns Settin
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from consumer.akeneo import AkeneoClient, AkeneoError, Credentials, RetryPolicy
 from consumer.catalog import Catalog, load_catalog
 from consumer.config import Settings, require_akeneo
 from consumer.errors import ConsumerError
+from consumer.redact import safe_url
 
 # Retries while the service runs: forever (or until RETRY_GIVE_UP_S), backoff capped low so
 # throughput is back within seconds after an outage.
 SERVICE_RETRY_CAP_S = 5.0
 # At start-up each request is retried for up to 10 s (a flaky PIM still lets the service start),
 # then one clear line: an unreachable PIM fails start-up quickly enough for an orchestrator to see.
-STARTUP_RETRY = RetryPolicy(base_s=0.2, cap_s=2.0, max_attempts=None, give_up_after_s=10.0)
+# Attempts are bounded by what is left of the 10 s, so a PIM that never answers costs 10 s, not
+# AKENEO_TIMEOUT_S per attempt.
+STARTUP_RETRY = RetryPolicy(
+    base_s=0.2, cap_s=2.0, max_attempts=None, give_up_after_s=10.0, bound_attempts=True
+)
 
 
-def akeneo_client(settings: Settings, retry: RetryPolicy, observer: Any = None) -> AkeneoClient:
+def akeneo_client(
+    settings: Settings, retry: RetryPolicy, observer: Any = None, stop: threading.Event | None = None
+) -> AkeneoClient:
     require_akeneo(settings)
     credentials = Credentials(
         settings.akeneo_client_id,
@@ -39,6 +47,7 @@ def akeneo_client(settings: Settings, retry: RetryPolicy, observer: Any = None) 
         verify=verify,
         retry=retry,
         observer=observer,
+        stop_event=stop,
     )
 
 
@@ -51,13 +60,13 @@ def service_retry(settings: Settings) -> RetryPolicy:
     )
 
 
-def load_startup_catalog(settings: Settings) -> Catalog:
+def load_startup_catalog(settings: Settings, stop: threading.Event | None = None) -> Catalog:
     """The catalog, or a ConsumerError saying in one line why Akeneo cannot be used."""
-    with akeneo_client(settings, STARTUP_RETRY) as client:
+    with akeneo_client(settings, STARTUP_RETRY, stop=stop) as client:
         try:
             return load_catalog(client)
         except AkeneoError as exc:
-            where = settings.akeneo_host
+            where = safe_url(settings.akeneo_host)
             raise ConsumerError(f"cannot load the catalog from Akeneo at {where}: {exc}") from None
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import ssl
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from consumer.errors import ConfigError
+from consumer.errors import ConfigError, invalid_utf8
+from consumer.redact import safe_url
 
 T = TypeVar("T")
 
@@ -82,6 +85,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "kafka_extra":
                 value = {k: ("***" if _is_secret_prop(k) else v) for k, v in value.items()}
+            elif f.name in _URL_FIELDS:
+                value = safe_url(value)
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
 
@@ -92,6 +97,10 @@ class Settings:
         conf = {"bootstrap.servers": self.kafka_bootstrap_servers}
         conf.update(self.kafka_extra)
         return conf
+
+
+# URLs that may carry user:password@ (the registry's key and secret go there): shown masked.
+_URL_FIELDS = ("akeneo_host", "schema_registry_url")
 
 
 def _is_secret_prop(prop: str) -> bool:
@@ -205,6 +214,8 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib lets the decoder's error through
+        raise ConfigError(f"config file {path} is {invalid_utf8(exc)}") from None
     flat: dict[str, object] = {}
     for key, value in data.items():
         if isinstance(value, dict):
@@ -243,6 +254,49 @@ def _check(s: Settings) -> None:
         raise ConfigError("SCHEMA_REGISTRY_URL is required when EVENT_FORMAT is confluent-avro")
     if not s.value_separator:
         raise ConfigError("VALUE_SEPARATOR must not be empty")
+    if s.akeneo_host:
+        _check_akeneo_host(s.akeneo_host)
+    if s.akeneo_ca_bundle:
+        _check_ca_bundle(s.akeneo_ca_bundle)
+
+
+def _check_akeneo_host(host: str) -> None:
+    """The base URL the client can use as it is; the message never repeats a user or password."""
+    shown = safe_url(host)
+    example = "an http(s) URL with a host, e.g. https://acme.cloud.akeneo.com"
+    try:
+        parts = urlsplit(host)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ConfigError(f"AKENEO_HOST must be {example}; its port is not 0..65535, got {shown!r}") from None
+    if any(c.isspace() for c in host) or not host.isprintable():
+        raise ConfigError(f"AKENEO_HOST must be {example}, without spaces, got {shown!r}")
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"AKENEO_HOST must be {example}, got {shown!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            f"AKENEO_HOST must not carry a user or password ({shown}): Akeneo is reached with "
+            "AKENEO_CLIENT_ID, AKENEO_CLIENT_SECRET, AKENEO_USERNAME and AKENEO_PASSWORD"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"AKENEO_HOST must be a base URL without ?query or #fragment, got {shown!r}")
+
+
+def _check_ca_bundle(path: str) -> None:
+    """A CA bundle that cannot be used fails start-up here, not at the first request to Akeneo."""
+    bundle = Path(path)
+    try:
+        if bundle.is_dir():
+            ssl.create_default_context(capath=path)  # a directory of hashed certificates, as requests takes
+            return
+        bundle.read_bytes()
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError:  # an OSError too: first
+        raise ConfigError(f"AKENEO_CA_BUNDLE {path} holds no PEM certificate") from None
+    except FileNotFoundError:
+        raise ConfigError(f"AKENEO_CA_BUNDLE {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"AKENEO_CA_BUNDLE {path} cannot be read: {exc.strerror}") from None
 
 
 def require_akeneo(s: Settings) -> None:
@@ -260,5 +314,3 @@ def require_akeneo(s: Settings) -> None:
     ]
     if missing:
         raise ConfigError(f"{', '.join(missing)} must be set to reach Akeneo")
-    if not s.akeneo_host.startswith(("http://", "https://")):
-        raise ConfigError(f"AKENEO_HOST must start with http:// or https://, got {s.akeneo_host!r}")

@@ -25,10 +25,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
-
 from consumer.codec import ChangeEvent, DecodeError
 from consumer.codec.fields import change_from_dict
+from consumer.codec.json_strict import loads as strict_loads
 from consumer.errors import ConsumerError
 
 NULL_MARKER = "<NULL>"
@@ -126,9 +125,9 @@ def _ndjson_row(number: int, line: str, defaults: Defaults) -> Row:
     if _has_bad_bytes(line):
         return Row(number, problem=_NOT_UTF8)
     try:
-        fields = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return Row(number, problem=f"not JSON: {exc}")
+        fields = strict_loads(line.encode())  # a key given twice is refused here, as the service would
+    except DecodeError as exc:
+        return Row(number, problem=exc.reason)
     if not isinstance(fields, dict):
         return Row(number, problem="not a JSON object")
     return _event_row(number, fields, defaults)

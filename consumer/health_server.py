@@ -7,12 +7,15 @@ service is deliberately inactive) and Akeneo answered.
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from consumer.errors import ConsumerError
 
 
 class Health:
@@ -47,7 +50,13 @@ class HealthServer:
     def __init__(self, registry: CollectorRegistry, health: Health, port: int, host: str = "0.0.0.0") -> None:
         self.health = health
         handler = _handler(registry, health)
-        self._server = ThreadingHTTPServer((host, port), handler)
+        try:
+            self._server = ThreadingHTTPServer((host, port), handler)
+        except OSError as exc:  # a start-up failure: one line naming the setting, not a traceback
+            in_use = exc.errno == errno.EADDRINUSE
+            raise ConsumerError(
+                f"METRICS_PORT {port} is already in use" if in_use else f"METRICS_PORT {port}: {exc.strerror}"
+            ) from None
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="health-http", daemon=True)
 

@@ -1,7 +1,8 @@
 """JSON log lines on stdout, with the configured secrets masked as a last line of defence.
 
-Code never logs secrets on purpose; the mask catches one that slips into a third-party
-message (an exception text quoting a URL or header, say).
+Code never logs secrets on purpose; two masks catch one that slips into a third-party message
+(an exception text quoting a URL or header, say): every text is scrubbed of credentials by
+their shape (consumer.redact), and the configured secrets are masked by value.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import time
 from collections.abc import Iterable
 
 import orjson
+
+from consumer.redact import scrub
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -32,13 +35,13 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": scrub(record.getMessage()),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = scrub(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = scrub(self.formatException(record.exc_info))
         line = orjson.dumps(entry, default=str).decode()
         return self._mask(line)
 

@@ -102,3 +102,56 @@ def test_secrets_never_show_in_repr_or_errors() -> None:
         require_akeneo(s)
     assert "hunter2-pass" not in str(exc.value)
     assert "AKENEO_HOST" in str(exc.value)
+
+
+def test_urls_with_credentials_show_masked_in_repr() -> None:
+    s = load_settings(env={"SCHEMA_REGISTRY_URL": "https://KEY:reg-secret-1@psrc.example.com"})
+    assert "reg-secret-1" not in repr(s) and "https://***@psrc.example.com" in repr(s)
+
+
+def test_akeneo_host_with_credentials_is_refused_without_repeating_them() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={"AKENEO_HOST": "https://julia:pim-pass-77@pim.example.com"})
+    message = str(refused.value)
+    assert message.startswith("AKENEO_HOST must not carry a user or password (https://***@pim.example.com)")
+    assert "pim-pass-77" not in message and "julia" not in message
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("http://", "AKENEO_HOST must be an http(s) URL with a host"),
+        ("pim.example.com", "AKENEO_HOST must be an http(s) URL with a host"),
+        ("ftp://pim.example.com", "AKENEO_HOST must be an http(s) URL with a host"),
+        ("https://pim example.com", "without spaces"),
+        (" https://pim.example.com", "without spaces"),
+        ("https://pim.example.com:99999", "its port is not 0..65535"),
+        ("https://pim.example.com/?x=1", "without ?query or #fragment"),
+    ],
+)
+def test_an_unusable_akeneo_host_is_one_line_naming_the_key(host: str, why: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(why)) as refused:
+        load_settings(env={"AKENEO_HOST": host})
+    assert str(refused.value).startswith("AKENEO_HOST ") and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("host", ["https://acme.cloud.akeneo.com", "http://127.0.0.1:8081", "https://pim.example.com/prefix"])
+def test_usable_akeneo_hosts_pass(host: str) -> None:
+    assert load_settings(env={"AKENEO_HOST": host}).akeneo_host == host
+
+
+def test_a_ca_bundle_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=f"AKENEO_CA_BUNDLE {tmp_path}/missing.pem does not exist"):
+        load_settings(env={"AKENEO_CA_BUNDLE": str(tmp_path / "missing.pem")})
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match="holds no PEM certificate"):
+        load_settings(env={"AKENEO_CA_BUNDLE": str(junk)})
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_with_the_offset(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('KAFKA_TOPIC = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as refused:
+        load_settings(latin1, env={})
+    assert str(refused.value) == f"config file {latin1} is not valid UTF-8 (byte 0xe9 at offset 18)"

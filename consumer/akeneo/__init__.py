@@ -10,6 +10,7 @@ from consumer.akeneo.errors import (
     AkeneoCancelled,
     AkeneoError,
     AkeneoUnavailable,
+    UnsendableRequest,
 )
 from consumer.akeneo.models import Credentials, LineResult
 from consumer.akeneo.observer import ClientObserver, NoopObserver
@@ -28,5 +29,6 @@ __all__ = [
     "LineResult",
     "NoopObserver",
     "RetryPolicy",
+    "UnsendableRequest",
     "segment",
 ]

@@ -23,6 +23,7 @@ from consumer.akeneo.resources import PRODUCT_MODELS, PRODUCTS, Resource
 from consumer.akeneo.retry import RetryPolicy
 from consumer.akeneo.transport import Reply, Transport
 from consumer.akeneo.urls import ApiUrls, endpoint_name
+from consumer.redact import safe_url
 
 # A collection request Akeneo refuses as a whole for what it contains: every product in it gets
 # that answer (the caller reports it per product); other final errors concern the connection
@@ -50,7 +51,7 @@ class AkeneoClient:
         self._tokens = TokenManager(self._transport, self._urls.token, credentials, observer)
 
     def __repr__(self) -> str:
-        return f"AkeneoClient({self._urls.base!r})"
+        return f"AkeneoClient({safe_url(self._urls.base)!r})"
 
     def upsert_products(
         self, products: Sequence[Mapping[str, Any]], cancel: threading.Event | None = None

@@ -1,9 +1,48 @@
-"""Exceptions of the Akeneo client. None of them carries a secret or a token in its message or attributes."""
+"""Exceptions of the Akeneo client, and the one place Akeneo's texts are made safe to show.
+
+None of the exceptions carries a secret or a token in its message or attributes.
+"""
 
 from __future__ import annotations
 
+import orjson
+
 from consumer.codec.events import ErrorDetail
 from consumer.errors import ConsumerError
+from consumer.redact import scrub
+
+MAX_MESSAGE = 500  # characters of Akeneo's text kept in a message
+
+
+def akeneo_message(text: object) -> str:
+    """Akeneo's text as it may be shown anywhere: secrets scrubbed (an error body may echo our
+    request's headers or a token), at most MAX_MESSAGE characters. Every message taken from an
+    answer goes through here."""
+    return scrub(str(text)[: MAX_MESSAGE * 4])[:MAX_MESSAGE]
+
+
+def akeneo_errors(items: object) -> list[ErrorDetail]:
+    """Akeneo's validation errors in the project's one error shape (``property``, ``attribute``,
+    ``locale``, ``scope``, ``message``), each text scrubbed like a message; non-errors left out."""
+    if not items or not isinstance(items, list):
+        return []
+    return [
+        {
+            "property": _text(item.get("property")),
+            "attribute": _text(item.get("attribute")),
+            "locale": _text(item.get("locale")),
+            "scope": _text(item.get("scope")),
+            "message": akeneo_message(
+                m if isinstance(m := item.get("message"), str) else orjson.dumps(m).decode()
+            ),
+        }
+        for item in items
+        if isinstance(item, dict)
+    ]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else akeneo_message(value)
 
 
 class AkeneoError(ConsumerError):
@@ -32,6 +71,19 @@ class AkeneoApiError(AkeneoError):
         self.message = message
         self.errors: list[ErrorDetail] = errors or []
         self.endpoint = endpoint
+
+
+class UnsendableRequest(AkeneoApiError, ValueError):
+    """The client refused to send a request that could not be right, e.g. an identifier no URL path
+    holds (``.`` would address another resource): nothing was sent. Status 422, as the contract
+    reports every rejection found before sending, so callers answer it per product like Akeneo's."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(422, None, message)
+        self.args = (f"not sent: {message}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class AkeneoAuthError(AkeneoError):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import orjson
-
 from consumer.codec.events import ErrorDetail
 
 
@@ -49,23 +47,3 @@ class LineResult:
     def ok(self) -> bool:
         return self.status_code in (201, 204)
 
-
-def error_details(raw: object) -> list[ErrorDetail]:
-    """Akeneo's ``errors`` list in the one shape the project uses; anything not an error is left out."""
-    if not raw or not isinstance(raw, list):
-        return []
-    return [
-        {
-            "property": _opt_str(e.get("property")),
-            "attribute": _opt_str(e.get("attribute")),
-            "locale": _opt_str(e.get("locale")),
-            "scope": _opt_str(e.get("scope")),
-            "message": m if isinstance(m := e.get("message"), str) else orjson.dumps(m).decode(),
-        }
-        for e in raw
-        if isinstance(e, dict)
-    ]
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)

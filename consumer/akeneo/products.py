@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from consumer.akeneo.errors import AkeneoApiError
-from consumer.akeneo.models import LineResult, error_details
+from consumer.akeneo.errors import AkeneoApiError, akeneo_errors, akeneo_message
+from consumer.akeneo.models import LineResult
 
 COLLECTION_TYPE = "application/vnd.akeneo.collection+json"
 MAX_LINES = 100
@@ -113,15 +113,14 @@ def read_answer(chunk: Chunk, identifiers: list[str], content: bytes, attempts: 
                 )
             )
             continue
-        errors = item.get("errors")
         message = item.get("message")
         results.append(
             LineResult(
                 position + 1,
                 identifiers[position],
                 item["status_code"],
-                None if message is None else str(message),
-                error_details(errors),
+                None if message is None else akeneo_message(message),
+                akeneo_errors(item.get("errors")),
                 attempts,
             )
         )

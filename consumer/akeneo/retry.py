@@ -13,6 +13,8 @@ from consumer.akeneo.observer import RetryReason
 
 # 5xx are retried too; these are the other statuses worth another try.
 _RETRYABLE: dict[int, RetryReason] = {408: "408", 429: "429"}
+# The shortest timeout a bounded attempt gets: one started as the budget runs out still has a chance.
+MIN_ATTEMPT_S = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,7 +25,10 @@ class RetryPolicy:
     bound itself). A ``Retry-After`` is honoured as given, capped at ``retry_after_cap_s``, plus up
     to 10 % when jitter is on so that callers told the same second do not return at once.
     Giving up: after ``max_attempts`` requests or ``give_up_after_s`` seconds, whichever comes
-    first; both None retries forever (a stop event still interrupts the waits).
+    first; both None retries forever (a stop event still interrupts the waits). With
+    ``bound_attempts``, each attempt's timeout is also cut to what is left of ``give_up_after_s``
+    (at least ``MIN_ATTEMPT_S``), so a PIM that accepts connections and never answers costs the
+    budget, not a full timeout per attempt; without it a slow answer may finish past the budget.
     """
 
     base_s: float = 0.5
@@ -32,6 +37,7 @@ class RetryPolicy:
     max_attempts: int | None = 8
     give_up_after_s: float | None = None
     retry_after_cap_s: float = 120.0
+    bound_attempts: bool = False
 
     def __post_init__(self) -> None:
         if self.base_s < 0 or self.cap_s < 0 or self.retry_after_cap_s < 0:
@@ -48,6 +54,12 @@ class RetryPolicy:
             return wait + random.uniform(0, wait * 0.1) if self.jitter else wait
         ceiling = min(self.cap_s, self.base_s * 2 ** min(retry_number - 1, 62))
         return random.uniform(0, ceiling) if self.jitter else ceiling
+
+    def attempt_timeout(self, timeout_s: float, elapsed_s: float) -> float:
+        """The timeout of an attempt starting ``elapsed_s`` into the call (``timeout_s`` unless bounded)."""
+        if not self.bound_attempts or self.give_up_after_s is None:
+            return timeout_s
+        return min(timeout_s, max(self.give_up_after_s - elapsed_s, MIN_ATTEMPT_S))
 
     def exhausted(self, attempts: int, elapsed_s: float, next_delay_s: float) -> bool:
         """True if another attempt is not allowed (counting the one that just failed)."""

@@ -21,14 +21,16 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from consumer.akeneo.errors import (
+    MAX_MESSAGE,
     AkeneoApiError,
     AkeneoAuthError,
     AkeneoCancelled,
     AkeneoError,
     AkeneoUnavailable,
+    akeneo_errors,
+    akeneo_message,
 )
 from consumer.akeneo.gate import acquire_gate, release_gate
-from consumer.akeneo.models import error_details
 from consumer.akeneo.observer import ClientObserver, RetryReason
 from consumer.akeneo.retry import RetryPolicy, parse_retry_after, retry_reason
 from consumer.codec.events import ErrorDetail
@@ -40,7 +42,6 @@ _NO_ANSWER = (requests.ConnectionError, requests.Timeout, requests.exceptions.Ch
 
 
 _USER_AGENT = "akeneo-consumer"
-_MAX_MESSAGE = 500
 
 
 class TokenSource(Protocol):
@@ -76,12 +77,13 @@ class Reply:
         if isinstance(body, dict):
             code = body.get("code") if isinstance(body.get("code"), int) else None
             message = str(body.get("message") or body.get("error_description") or body.get("error") or "")
-            errors = error_details(body.get("errors"))
+            errors = akeneo_errors(body.get("errors"))
         if self.status in (301, 302, 303, 307, 308):
             message = f"unexpected redirect to {self.headers.get('Location', '?')}; check the Akeneo base URL"
         if not message:
-            message = self.content[:_MAX_MESSAGE].decode("utf-8", "replace").strip() or f"HTTP {self.status}"
-        return AkeneoApiError(self.status, code, message[:_MAX_MESSAGE], errors, endpoint)
+            text = self.content[: MAX_MESSAGE * 4].decode("utf-8", "replace").strip()
+            message = text or f"HTTP {self.status}"
+        return AkeneoApiError(self.status, code, akeneo_message(message), errors, endpoint)
 
 
 class Transport:
@@ -154,7 +156,8 @@ class Transport:
                 raise AkeneoCancelled(f"{endpoint}: cancelled before attempt {attempts + 1}")
             token = tokens.bearer(cancel) if tokens is not None else None
             attempts += 1
-            outcome = self._exchange(call, token)
+            timeout = self._retry.attempt_timeout(self._timeout, time.monotonic() - started)
+            outcome = self._exchange(call, token, timeout)
             retry_after: float | None = None
             if isinstance(outcome, str):
                 reason: RetryReason = outcome
@@ -196,7 +199,7 @@ class Transport:
             cancel.wait(min(remaining, 0.1))
         return True
 
-    def _exchange(self, call: _Call, token: str | None) -> requests.Response | RetryReason:
+    def _exchange(self, call: _Call, token: str | None, timeout_s: float) -> requests.Response | RetryReason:
         """One HTTP exchange inside a slot of the host's gate: the response, or why there was none."""
         headers = call.headers if token is None else {**call.headers, "Authorization": f"Bearer {token}"}
         status = 0
@@ -211,13 +214,14 @@ class Transport:
                     data=call.body,
                     params=call.params,
                     auth=call.basic_auth,
-                    timeout=self._timeout,
+                    timeout=timeout_s,
                     allow_redirects=False,
                 )
                 status = response.status_code
                 return response
             except requests.exceptions.SSLError as exc:
-                raise AkeneoError(f"{call.endpoint}: TLS verification failed: {exc}") from None
+                reason = akeneo_message(exc)
+                raise AkeneoError(f"{call.endpoint}: TLS verification failed: {reason}") from None
             except _NO_ANSWER as exc:
                 return _failure_reason(exc)
             except requests.RequestException as exc:

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from consumer.akeneo.errors import UnsendableRequest
+
 API_PREFIX = "/api/rest/v1/"
 TOKEN_PATH = "/api/oauth/v1/token"
 TOKEN_ENDPOINT = "POST /oauth/token"
 
 
+# Dot segments survive percent-encoding (`.` is unreserved) and are then resolved away by the HTTP
+# stack: `/products/..` would address `/api/rest/v1/`. No encoding makes them data, so refuse them.
+_DOT_SEGMENTS = (".", "..")
+
+
 def segment(identifier: str) -> str:
-    """One path segment: every reserved character encoded, so `/`, `?`, `%` and spaces stay data."""
+    """One path segment: every reserved character encoded, so `/`, `?`, `%` and spaces stay data.
+
+    Raises UnsendableRequest (a ValueError) for an empty identifier and for `.` and `..`, which no
+    encoding keeps in place.
+    """
+    if not identifier:
+        raise UnsendableRequest("an empty identifier cannot be a URL path segment")
+    if identifier in _DOT_SEGMENTS:
+        raise UnsendableRequest(f'"{identifier}" cannot be a URL path segment: it is a dot segment')
     return quote(identifier, safe="")
 
 

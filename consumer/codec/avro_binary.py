@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from consumer.codec.errors import DecodeError, member
 from consumer.codec.events import Values
+from consumer.errors import invalid_utf8
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -49,8 +50,8 @@ def read_string(buf: bytes, pos: int, field: str) -> tuple[str, int]:
         raise DecodeError(f"truncated Avro data in {field}" if size >= 0 else f"negative length in {field}")
     try:
         return buf[pos:end].decode(), end
-    except UnicodeDecodeError:
-        raise DecodeError(f"{field} is not valid UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"{field} is {invalid_utf8(exc, pos)}") from None
 
 
 def read_enum(buf: bytes, pos: int, symbols: tuple[str, ...], field: str) -> tuple[str, int]:
@@ -85,6 +86,8 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
     short = SHORT_LENGTH
     start = pos
     end = 0
+    start = pos
+    entries = 0
     try:
         while True:
             count = short[buf[pos]]  # up to 63 columns: one byte
@@ -93,11 +96,14 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
             else:
                 count, pos = read_long(buf, pos)
             if count == 0:
+                if len(values) != entries:  # a column given twice: the event is ambiguous
+                    raise DecodeError(f"{member('values', repeated_key(buf, start))} appears twice")
                 values.encoded = buf[start:pos]
                 return values, pos
             if count < 0:  # a block that also gives its byte size, which we do not need
                 count = -count
                 _, pos = read_long(buf, pos)
+            entries += count
             for _ in range(count):
                 n = short[buf[pos]]
                 if n >= 0:
@@ -131,10 +137,30 @@ def read_values(buf: bytes, pos: int) -> tuple[Values, int]:
                     raise DecodeError(f"{member('values', key)} has unknown union branch {branch}")
     except IndexError:
         raise DecodeError("truncated Avro data in values") from None
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         if end > len(buf):  # cut inside a character
             raise DecodeError("truncated Avro data in values") from None
-        raise DecodeError("values hold text that is not valid UTF-8") from None
+        raise DecodeError(f"text in values is {invalid_utf8(exc, pos)}") from None
+
+
+def repeated_key(buf: bytes, pos: int) -> str:
+    """The first column name given twice in the values map at ``pos`` (a map already read once)."""
+    seen: set[str] = set()
+    while True:
+        count, pos = read_long(buf, pos)
+        if count == 0:
+            return ""
+        if count < 0:
+            count = -count
+            _, pos = read_long(buf, pos)
+        for _ in range(count):
+            key, pos = read_string(buf, pos, "values")
+            if key in seen:
+                return key
+            seen.add(key)
+            branch, pos = read_long(buf, pos)
+            if branch:
+                _, pos = read_string(buf, pos, "values")
 
 
 def write_long(n: int) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any
 from consumer.codec.avro_binary import SHORT_LENGTH, read_enum, read_long, read_string, read_values
 from consumer.codec.errors import DecodeError
 from consumer.codec.events import ENTITIES, OPERATIONS, PRODUCT, UPSERT, ChangeEvent, entity_of
+from consumer.errors import invalid_utf8
 
 Slots = dict[str, Any]
 Step = Callable[[bytes, int, Slots], int]
@@ -266,6 +267,7 @@ def _direct_reader(operations: tuple[str, ...], entities: tuple[str, ...] | None
     def read(buf: bytes) -> ChangeEvent:
         event_id = identifier = ""
         size = len(buf)
+        start = 0
         try:
             n = short[buf[0]]
             if n < 0:
@@ -304,9 +306,9 @@ def _direct_reader(operations: tuple[str, ...], entities: tuple[str, ...] | None
             raise DecodeError(exc.reason, identifier or None, event_id or None) from None
         except IndexError:
             raise DecodeError("truncated Avro data", identifier or None, event_id or None) from None
-        except UnicodeDecodeError:
-            field = "identifier" if event_id else "event_id"
-            raise DecodeError(f"{field} is not valid UTF-8", None, event_id or None) from None
+        except UnicodeDecodeError as exc:
+            field, offset = ("identifier", start) if event_id else ("event_id", 1)
+            raise DecodeError(f"{field} is {invalid_utf8(exc, offset)}", None, event_id or None) from None
         return ChangeEvent(event_id, occurred_at, operation, identifier, values, entity_of(entity, values))
 
     return read

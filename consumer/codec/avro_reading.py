@@ -10,6 +10,7 @@ from fastavro import schemaless_reader
 from fastavro.read import SchemaResolutionError
 
 from consumer.codec.errors import DecodeError
+from consumer.errors import invalid_utf8
 
 _REASON_LIMIT = 160
 
@@ -29,8 +30,8 @@ def read_record(body: bytes, writer: Any, reader: Any = None) -> Any:
         raise DecodeError(short(f"writer schema does not resolve to ours: {exc}")) from None
     except EOFError:
         raise DecodeError("truncated Avro data") from None
-    except UnicodeDecodeError:
-        raise DecodeError("Avro string is not valid UTF-8") from None
+    except UnicodeDecodeError as exc:  # fastavro has read the string's bytes: it ends where the reader is
+        raise DecodeError(f"an Avro string is {invalid_utf8(exc, fo.tell() - len(exc.object))}") from None
     except Exception as exc:  # fastavro raises many kinds on garbage (ValueError, IndexError, ...)
         raise DecodeError(short(f"unreadable Avro data ({type(exc).__name__}: {exc})")) from None
     rest = len(body) - fo.tell()

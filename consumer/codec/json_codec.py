@@ -1,6 +1,7 @@
 """EVENT_FORMAT=json: one UTF-8 JSON object per message, with the Avro schemas' field names.
 
-Timestamps are written as integer milliseconds; ISO-8601 text is accepted when reading.
+Timestamps are written as integer milliseconds; ISO-8601 text is accepted when reading. A key
+given twice, or bytes that are not UTF-8, make a message undecodable (json_strict).
 """
 
 from __future__ import annotations
@@ -8,16 +9,10 @@ from __future__ import annotations
 import orjson
 
 from consumer.codec.base import Codec
-from consumer.codec.errors import DecodeError, EncodeError
+from consumer.codec.errors import EncodeError
 from consumer.codec.events import ChangeEvent, FeedbackEvent
 from consumer.codec.fields import change_from_dict, feedback_from_dict
-
-
-def _loads(value: bytes) -> object:
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise DecodeError(f"not JSON: {exc}") from None
+from consumer.codec.json_strict import loads as _loads
 
 
 def _dumps(event: ChangeEvent | FeedbackEvent) -> bytes:

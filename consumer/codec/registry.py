@@ -7,21 +7,15 @@ Not-found answers are the event's fault (DecodeError); anything else is the regi
 
 from __future__ import annotations
 
-import re
 import time
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from consumer.codec.errors import DecodeError, RegistryError
+from consumer.redact import scrub
 
 UNKNOWN_ID_RETRY_S = 60.0
-_USERINFO = re.compile(r"//[^/@\s]*@")
-
-
-def _redact(text: str) -> str:
-    """Registry URLs may carry user:password@; never repeat it."""
-    return _USERINFO.sub("//***@", text)
 
 
 def _failure(action: str, exc: Exception) -> RegistryError:
@@ -29,7 +23,8 @@ def _failure(action: str, exc: Exception) -> RegistryError:
         detail = f"HTTP {exc.http_status_code}, error {exc.error_code}: {exc.error_message}"
     else:
         detail = f"{type(exc).__name__}: {exc}"
-    return RegistryError(_redact(f"schema registry: {action} failed ({detail})"))
+    # Registry URLs carry the key and secret as user:password@; never repeat them.
+    return RegistryError(scrub(f"schema registry: {action} failed ({detail})"))
 
 
 class Registry:

@@ -9,7 +9,6 @@ problem as one line to stderr. Exit 0 only if everything is usable, else 1.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from confluent_kafka.admin import AdminClient
@@ -17,20 +16,15 @@ from confluent_kafka.admin import AdminClient
 from consumer.commands.kafka_support import FirstError, list_topics, quiet_client
 from consumer.config import Settings, load_settings
 from consumer.errors import ConsumerError
+from consumer.redact import safe_url, scrub
 
 DEFAULT_TIMEOUT_S = 10.0
-_USERINFO = re.compile(r"//[^/@\s]*@")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="TOML file with settings (the environment wins)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
                         help=f"longest wait for Kafka and the schema registry [{DEFAULT_TIMEOUT_S:g}]")
-
-
-def safe_url(url: str) -> str:
-    """A URL as it may be printed: ``user:password@`` replaced."""
-    return _USERINFO.sub("//***@", url)
 
 
 class Report:
@@ -85,7 +79,7 @@ def check_akeneo(settings: Settings, report: Report) -> None:
         catalog = load_startup_catalog(settings)
     except ConsumerError as exc:
         report.found(f"Akeneo {host}: not usable")
-        report.problem(safe_url(str(exc)))
+        report.problem(scrub(str(exc)))
         return
     except Exception as exc:  # a bug should still read as one line, not a traceback
         report.found(f"Akeneo {host}: not usable")
@@ -112,7 +106,7 @@ def check_registry(settings: Settings, timeout_s: float, report: Report) -> None
             client.close()
     except Exception as exc:  # its messages may quote the URL: only the redacted form is shown
         report.found(f"Schema registry {url}: unreachable")
-        report.problem(f"schema registry at {url}: {safe_url(_reason(exc))}")
+        report.problem(f"schema registry at {url}: {scrub(_reason(exc))}")
         return
     report.found(f"Schema registry {url}: reachable, {len(subjects)} subjects")
 

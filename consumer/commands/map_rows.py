@@ -26,6 +26,7 @@ from consumer.catalog import Catalog, CatalogError, ModelDirectory
 from consumer.codec.errors import DecodeError
 from consumer.codec.events import DELETE, PRODUCT_MODEL, ChangeEvent, ErrorDetail
 from consumer.codec.json_codec import JsonCodec
+from consumer.codec.json_strict import not_json
 from consumer.config import load_settings
 from consumer.errors import ConsumerError
 from consumer.mapping import Mapper, MappingOptions, MapResult
@@ -42,13 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_catalog(path: str) -> Catalog:
     try:
-        data = orjson.loads(Path(path).read_bytes())
+        raw = Path(path).read_bytes()
+        data = orjson.loads(raw)
     except FileNotFoundError:
         raise ConsumerError(f"catalog file {path} does not exist") from None
     except OSError as exc:
         raise ConsumerError(f"catalog file {path} cannot be read: {exc.strerror}") from None
     except orjson.JSONDecodeError as exc:
-        raise ConsumerError(f"catalog file {path} is not JSON: {exc}") from None
+        raise ConsumerError(f"catalog file {path} is {not_json(raw, exc)}") from None
     try:
         return Catalog.from_json(data)
     except CatalogError as exc:

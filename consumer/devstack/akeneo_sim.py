@@ -59,11 +59,33 @@ def _retry_after(seconds: float) -> str:
     return f"{seconds:.3f}".rstrip("0")
 
 
-def _refusal_response(refusal: Refusal) -> Response:
+def path_segments(raw_path: str) -> list[str]:
+    """The decoded segments a route is matched against, dot segments resolved away (RFC 3986 5.2.4).
+
+    Akeneo's web server normalises paths before routing, decoding first, so a literal or
+    percent-encoded `..` never names a product: `DELETE /products/..` is `DELETE /api/rest/v1/`.
+    """
+    decoded = [unquote(part) for part in raw_path.split("/")[1:]]
+    segments: list[str] = []
+    for position, part in enumerate(decoded):
+        if part in (".", ".."):
+            if part == ".." and segments:
+                segments.pop()
+            if position == len(decoded) - 1:
+                segments.append("")  # ".../products/." is ".../products/": a directory, not a product
+        else:
+            segments.append(part)
+    return segments
+
+
+def _refusal_response(refusal: Refusal, request_headers: Headers) -> Response:
     headers = [] if refusal.retry_after_s is None else [("Retry-After", _retry_after(refusal.retry_after_s))]
     if refusal.status == 502:
         return Response(502, _BAD_GATEWAY_PAGE, "text/html", headers)
-    return error(refusal.status, refusal.message, headers)
+    message = refusal.message
+    if refusal.echo_headers:  # what a misconfigured proxy or a debug page does: secrets included
+        message += " " + "; ".join(f"{name}: {value}" for name, value in request_headers.items())
+    return error(refusal.status, message, headers)
 
 
 class AkeneoSimulator:
@@ -87,7 +109,9 @@ class AkeneoSimulator:
         self._knobs = knobs or SimKnobs()
         self._traffic.seed(self._knobs.seed)
         self._knobs_lock = threading.Lock()
-        self._entities = Entities(self.catalog, self._store, self._models, self._stats, lambda: self._knobs)
+        self._entities = Entities(
+            self.catalog, self._store, self._models, self._stats, lambda: self._knobs, self._traffic
+        )
         self._api = AkeneoApi(self.catalog, self._entities, self._auth, lambda: self._knobs)
         self._address = (host, port)
         self._server: HttpServer | None = None
@@ -148,12 +172,14 @@ class AkeneoSimulator:
         self.set_knobs(outage_for_s=seconds)
 
     def fail_next(self, count: int = 1, status: int = 503, *, drop: bool = False, drop_after: bool = False,
-                  retry_after_s: float | None = None, route: str | None = None) -> None:
-        """The next ``count`` API requests (to spec path ``route`` only, if given) answer ``status``,
+                  retry_after_s: float | None = None, route: str | None = None,
+                  echo_headers: bool = False) -> None:
+        """The next ``count`` API requests (to spec path ``route`` only, if given) answer ``status``
+        (``echo_headers``: with a message quoting the request's headers, its token included),
         or lose their connection unanswered: before being handled (``drop``) or after (``drop_after``:
         products are stored, the client never learns it)."""
         self._traffic.fail_next(count, status, drop=drop, drop_after=drop_after, retry_after_s=retry_after_s,
-                                route=route)
+                                route=route, echo_headers=echo_headers)
 
     def expire_tokens(self) -> None:
         """Every access token issued so far now answers 401 "has expired"; refresh tokens stay valid."""
@@ -227,14 +253,15 @@ class AkeneoSimulator:
         raw_path, _, raw_query = target.partition("?")
         if raw_path.startswith(_INSPECT):
             return self._inspect(method, raw_path[len(_INSPECT):], body)
-        segments = [unquote(s) for s in raw_path.split("/")[1:]]
+        segments = path_segments(raw_path)
         match = self._api.router.match(method, segments)
         route = match.route.template if match.route else "unmatched"
-        in_flight = self._traffic.enter()
+        connection = self._auth.connection_of(headers.get("Authorization"))
+        in_flight, on_connection = self._traffic.enter(connection)
         entered = time.monotonic()
         try:
             knobs = self._knobs
-            refusal = self._traffic.admit(knobs, in_flight)
+            refusal = self._traffic.admit(knobs, in_flight, on_connection)
             fault = None if refusal else self._traffic.fault(knobs, route)
             if fault is not None:
                 if fault.delay_s:
@@ -244,7 +271,7 @@ class AkeneoSimulator:
                     return None
                 refusal = fault.refusal
             if refusal is not None:
-                response = _refusal_response(refusal)
+                response = _refusal_response(refusal, headers)
             else:
                 host = headers.get("Host")
                 base = "" if knobs.relative_links else f"http://{host}" if host else self.base_url
@@ -262,7 +289,7 @@ class AkeneoSimulator:
             self._stats.request(method, route, response.status)
             return response
         finally:
-            self._traffic.leave()
+            self._traffic.leave(connection)
 
     def _dispatch(self, method: str, target: str, match: Match, request: Request) -> Response:
         route = match.route
@@ -340,6 +367,12 @@ _KNOB_FLAGS = {
     "drop_after_rate": ("drop_after_rate", float, "share of requests handled, then dropped unanswered [0]"),
     "slow_rate": ("slow_rate", float, "share of requests delayed by --slow-s [0]"),
     "slow_s": ("slow_s", float, "delay of slow requests in seconds [0]"),
+    "max_concurrency_per_connection": ("max_concurrency_per_connection", int,
+                                       "requests in progress on one connection above this answer 429 [0]"),
+    "echo_headers_rate": ("echo_headers_rate", float, "share of requests refused, headers echoed [0]"),
+    "line_error_rate": ("line_error_rate", float, "share of collection lines answered 429/500/503 [0]"),
+    "short_answer_rate": ("short_answer_rate", float, "share of collection answers missing lines [0]"),
+    "garbled_answer_rate": ("garbled_answer_rate", float, "share of collection answers not NDJSON [0]"),
     "seed": ("seed", int, "seed of the fault dice"),
 }
 

@@ -148,6 +148,21 @@ class TokenAuthority:
             return MSG_TOKEN_EXPIRED
         return None
 
+    def connection_of(self, authorization: str | None) -> str | None:
+        """The API connection (client id) a request comes from, as far as it says: the one its
+        bearer token was issued to, or the Basic login of a token request. Not a check."""
+        if not authorization:
+            return None
+        if authorization.startswith("Bearer "):
+            grant = self._access.get(authorization[7:].strip())
+            return None if grant is None else grant.client_id
+        if authorization.startswith("Basic "):
+            try:
+                return base64.b64decode(authorization[6:].strip(), validate=True).decode().partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+        return None
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is now expired (refresh tokens stay valid)."""
         with self._lock:

@@ -22,11 +22,15 @@ from consumer.devstack.sim_family import Entity, Family
 from consumer.devstack.sim_http import (
     API,
     COLLECTION,
+    LINE_ERRORS,
     MAX_LINE_BYTES,
     MAX_LINES,
     MSG_BAD_JSON,
+    MSG_GARBLED,
+    MSG_LINE_FAILED,
     MSG_TOO_MANY_LINES,
     BadQuery,
+    Dice,
     Request,
     Response,
     code_path,
@@ -61,7 +65,8 @@ class Entities:
     """Products and product models, over their stores, the catalog and the tree rules."""
 
     def __init__(self, catalog: Catalog, products: EntityStore, models: EntityStore, stats: Stats,
-                 knobs: Callable[[], SimKnobs]) -> None:
+                 knobs: Callable[[], SimKnobs], dice: Dice) -> None:
+        self._dice = dice
         self.catalog = catalog
         self.products = Resource(f"{API}/products", "identifier", "Product", "Identifier is missing.",
                                  "patch_products", PRODUCT_LINES, products)
@@ -283,14 +288,24 @@ class Entities:
                 lines.pop()  # the newline that ends the last line
             if len(lines) > MAX_LINES:
                 return error(413, MSG_TOO_MANY_LINES)
-            answers = [self._line(resource, number, raw) for number, raw in enumerate(lines, 1)]
+            knobs = self._knobs()
+            answers = [self._line(resource, number, raw, knobs) for number, raw in enumerate(lines, 1)]
             self.stats.lines([a["status_code"] for a in answers], resource.lines)
-            body = b"\n".join(orjson.dumps(a) for a in answers)
-            return Response(200, body, COLLECTION, products=len(lines))
+            return Response(200, self._answer_body(answers, knobs), COLLECTION, products=len(lines))
 
         return handler
 
-    def _line(self, resource: Resource, number: int, raw: bytes) -> dict[str, Any]:
+    def _answer_body(self, answers: list[dict[str, Any]], knobs: SimKnobs) -> bytes:
+        """The NDJSON answer, or what the faults make of it: every line was handled either way."""
+        if self._dice.chance(knobs.garbled_answer_rate):
+            self.stats.event("garbled_answers")
+            return MSG_GARBLED
+        if answers and self._dice.chance(knobs.short_answer_rate):
+            self.stats.event("short_answers")
+            answers = answers[: self._dice.below(len(answers))]  # cut after a line, as a lost stream is
+        return b"\n".join(orjson.dumps(a) for a in answers)
+
+    def _line(self, resource: Resource, number: int, raw: bytes, knobs: SimKnobs) -> dict[str, Any]:
         if len(raw) > MAX_LINE_BYTES:
             return {"line": number, "status_code": 413, "message": "Line is too long."}
         payload = json_object(raw)
@@ -299,6 +314,10 @@ class Entities:
         key = payload.get(resource.key)
         if not isinstance(key, str) or not key:
             return {"line": number, "status_code": 422, "message": resource.missing}
+        if self._dice.chance(knobs.line_error_rate):  # refused before anything is applied
+            status = self._dice.pick(knobs.line_error_statuses)
+            return {"line": number, resource.key: key, "status_code": status,
+                    "message": LINE_ERRORS.get(status, MSG_LINE_FAILED)}
         created, rejection = self.write(resource, key, payload, resource.anchor)
         if rejection is not None:
             return {"line": number, resource.key: key, "status_code": 422, **rejection.body()}

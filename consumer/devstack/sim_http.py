@@ -6,7 +6,7 @@ statistics and the conformance tests speak the spec's language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
@@ -24,12 +24,28 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
 MSG_BAD_JSON = "Invalid json message received"
 MSG_TOO_MANY_LINES = f"Too many resources to process, {MAX_LINES} is the maximum allowed."
+MSG_LINE_FAILED = "An unexpected error occurred while processing this line."
+LINE_ERRORS = {429: "You have exceeded the limit of API requests per second.", 503: "Service Unavailable"}
+# A 200 body that is not NDJSON: what a proxy's error page or a mangled stream looks like.
+MSG_GARBLED = b"<html><body><h1>Upstream answered garbage</h1></body></html>"
 
 
 class Headers(Protocol):
     """Case-insensitive request headers (http.client.HTTPMessage, or a dict in tests)."""
 
     def get(self, name: str, /) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
+class Dice(Protocol):
+    """The simulator's seeded fault dice (sim_traffic.Traffic)."""
+
+    def chance(self, share: float) -> bool: ...
+
+    def pick(self, choices: Sequence[int]) -> int: ...
+
+    def below(self, count: int) -> int: ...
 
 
 @dataclass(slots=True)

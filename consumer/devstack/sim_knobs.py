@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _ERROR_STATUSES = (500, 502, 503)
+_LINE_ERROR_STATUSES = (429, 500, 503)
+_ECHO_STATUSES = (400, 422)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +21,8 @@ class SimKnobs:
     refresh_token_ttl_s: float = 1_209_600.0  # 14 days, Akeneo's default
     latency_base_s: float = 0.0  # added to every API answer
     latency_per_product_s: float = 0.0  # added per line of a collection PATCH
-    max_concurrency: int = 0  # requests in progress above this answer 429
+    max_concurrency: int = 0  # requests in progress (all connections together: the PIM) above this answer 429
+    max_concurrency_per_connection: int = 0  # the same for one API connection (client id); Akeneo's is 4
     rps_limit: float = 0.0  # requests in the last second above this answer 429
     retry_after_s: float = 1.0  # Retry-After of 429 and injected 503 answers
     error_rate: float = 0.0  # share of API requests answered with one of error_statuses
@@ -28,6 +31,12 @@ class SimKnobs:
     drop_after_rate: float = 0.0  # share of API requests handled, then closed without an answer
     slow_rate: float = 0.0  # share of API requests delayed by slow_s more
     slow_s: float = 0.0
+    echo_headers_rate: float = 0.0  # share of API requests refused whole with a body echoing their headers
+    echo_headers_status: int = 400  # 400 or 422
+    line_error_rate: float = 0.0  # share of collection lines answered line_error_statuses, not applied
+    line_error_statuses: tuple[int, ...] = _LINE_ERROR_STATUSES
+    short_answer_rate: float = 0.0  # share of collection answers cut after a random line (all lines applied)
+    garbled_answer_rate: float = 0.0  # share of collection answers that are not NDJSON (all lines applied)
     outage_until: float = 0.0  # time.monotonic() deadline: every API request answers 503 until then
     seed: int | None = None  # seeds the fault dice for reproducible runs
     validate: bool = True  # False stores products unchecked: benchmarks of the service, not of the simulator
@@ -51,10 +60,13 @@ class SimKnobs:
             elif name == "seed":
                 value = None if value is None else int(value)
             elif name == "error_statuses":
-                value = tuple(int(s) for s in value)
-                if not value or any(s < 500 or s > 599 for s in value):
-                    raise ValueError("knob 'error_statuses' needs 5xx codes")
-            elif name == "max_concurrency":
+                value = _statuses(name, value, lambda s: 500 <= s <= 599, "5xx codes")
+            elif name == "line_error_statuses":
+                value = _statuses(name, value, lambda s: s == 429 or 500 <= s <= 599, "429 or 5xx codes")
+            elif name == "echo_headers_status":
+                if value not in _ECHO_STATUSES:
+                    raise ValueError("knob 'echo_headers_status' needs 400 or 422")
+            elif name in ("max_concurrency", "max_concurrency_per_connection"):
                 value = int(_non_negative(name, value))
             else:
                 value = _non_negative(name, value)
@@ -67,9 +79,20 @@ class SimKnobs:
         """JSON-friendly view; the outage deadline is shown as seconds remaining after ``now``."""
         data = dataclasses.asdict(self)
         data["error_statuses"] = list(self.error_statuses)
+        data["line_error_statuses"] = list(self.line_error_statuses)
         data["outage_remaining_s"] = max(0.0, self.outage_until - now)
         del data["outage_until"]
         return data
+
+
+def _statuses(name: str, value: Any, allowed: Callable[[int], bool], what: str) -> tuple[int, ...]:
+    try:
+        statuses = tuple(int(s) for s in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"knob {name!r} needs {what}") from None
+    if not statuses or not all(allowed(s) for s in statuses):
+        raise ValueError(f"knob {name!r} needs {what}")
+    return statuses
 
 
 def _non_negative(name: str, value: Any) -> float:

@@ -1,20 +1,28 @@
-"""Traffic control: requests in progress, rate and concurrency limits, and injected faults."""
+"""Traffic control: requests in progress, rate and concurrency limits, injected faults, the fault dice."""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from consumer.devstack.sim_knobs import SimKnobs
 
+T = TypeVar("T")
+
 MSG_TOO_MANY_REQUESTS = "You have exceeded the limit of API requests per second."
 MSG_TOO_MANY_CONCURRENT = "You have exceeded the limit of concurrent API requests."
+MSG_TOO_MANY_CONCURRENT_CONNECTION = (
+    "You have exceeded the limit of concurrent API requests for this connection."
+)
 MSG_OUTAGE = "Service Unavailable"
 MSG_INJECTED = "Injected failure"
+# Followed by the request's headers, as a misconfigured proxy or a debug page answers.
+MSG_ECHO = "Bad request. Request headers:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +32,7 @@ class Refusal:
     status: int
     message: str
     retry_after_s: float | None = None
+    echo_headers: bool = False  # the body quotes the request's headers (Authorization included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,40 +53,73 @@ class Traffic:
         self._clock = clock
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._by_connection: Counter[str] = Counter()
         self.peak = 0
         self._recent: deque[float] = deque()
         self._scripted: deque[tuple[str | None, Fault]] = deque()
         self._rng = random.Random()
 
     def seed(self, seed: int | None) -> None:
-        self._rng.seed(seed)
+        with self._lock:
+            self._rng.seed(seed)
+
+    def chance(self, share: float) -> bool:
+        """True with probability ``share``, from the seeded dice."""
+        if share <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < share
+
+    def pick(self, choices: Sequence[T]) -> T:
+        with self._lock:
+            return self._rng.choice(choices)
+
+    def below(self, count: int) -> int:
+        """A number in ``0..count-1``."""
+        with self._lock:
+            return self._rng.randrange(count)
 
     @property
     def in_flight(self) -> int:
         return self._in_flight
 
-    def enter(self) -> int:
-        """Count one more request in progress; returns how many are in progress now."""
+    def enter(self, connection: str | None = None) -> tuple[int, int]:
+        """Count one more request in progress, of API ``connection`` (its client id) if known;
+        returns how many are in progress now in the PIM and on that connection."""
         with self._lock:
             self._in_flight += 1
             self.peak = max(self.peak, self._in_flight)
-            return self._in_flight
+            if connection is None:
+                return self._in_flight, 0
+            self._by_connection[connection] += 1
+            return self._in_flight, self._by_connection[connection]
 
-    def leave(self) -> None:
+    def leave(self, connection: str | None = None) -> None:
         with self._lock:
             self._in_flight -= 1
+            if connection is not None:
+                self._by_connection[connection] -= 1
+                if not self._by_connection[connection]:
+                    del self._by_connection[connection]
 
     def reset_peak(self) -> None:
         with self._lock:
             self.peak = self._in_flight
 
-    def admit(self, knobs: SimKnobs, in_flight: int) -> Refusal | None:
-        """The outage, concurrency or rate refusal for a request that just entered, if any."""
+    def admit(self, knobs: SimKnobs, in_flight: int, on_connection: int = 0) -> Refusal | None:
+        """The outage, concurrency or rate refusal for a request that just entered, if any.
+
+        ``in_flight`` counts the PIM's requests in progress (every connection's), ``on_connection``
+        those of the request's own API connection.
+        """
         now = self._clock()
         if knobs.outage_until > now:
             return Refusal(503, MSG_OUTAGE, max(1.0, knobs.outage_until - now))
         if knobs.max_concurrency and in_flight > knobs.max_concurrency:
             return Refusal(429, MSG_TOO_MANY_CONCURRENT, knobs.retry_after_s)
+        per_connection = knobs.max_concurrency_per_connection
+        if per_connection and on_connection > per_connection:
+            return Refusal(429, MSG_TOO_MANY_CONCURRENT_CONNECTION, knobs.retry_after_s)
         if knobs.rps_limit:
             with self._lock:
                 while self._recent and self._recent[0] <= now - 1.0:
@@ -88,10 +130,13 @@ class Traffic:
         return None
 
     def fail_next(self, count: int, status: int = 503, *, drop: bool = False, drop_after: bool = False,
-                  retry_after_s: float | None = None, route: str | None = None) -> None:
-        """The next ``count`` API requests (to ``route`` only, if given) fail: answered ``status``,
-        or left unanswered with ``drop`` (not handled) or ``drop_after`` (handled, answer lost)."""
-        refusal = None if drop or drop_after else Refusal(status, MSG_INJECTED, retry_after_s)
+                  retry_after_s: float | None = None, route: str | None = None,
+                  echo_headers: bool = False) -> None:
+        """The next ``count`` API requests (to ``route`` only, if given) fail: answered ``status``
+        (with a body quoting the request's headers if ``echo_headers``), or left unanswered with
+        ``drop`` (not handled) or ``drop_after`` (handled, answer lost)."""
+        message = MSG_ECHO if echo_headers else MSG_INJECTED
+        refusal = None if drop or drop_after else Refusal(status, message, retry_after_s, echo_headers)
         fault = Fault(refusal=refusal, drop=drop, drop_after=drop_after)
         with self._lock:
             self._scripted.extend((route, fault) for _ in range(count))
@@ -110,11 +155,16 @@ class Traffic:
             roll_error, roll_drop, roll_slow = self._rng.random(), self._rng.random(), self._rng.random()
             roll_drop_after = self._rng.random()
             status = self._rng.choice(knobs.error_statuses)
+            # Rolled only when asked for, so seeded runs of the other knobs repeat as before.
+            roll_echo = self._rng.random() if knobs.echo_headers_rate else 1.0
         delay = knobs.slow_s if roll_slow < knobs.slow_rate else 0.0
         if roll_drop < knobs.drop_rate:
             return Fault(drop=True, delay_s=delay)
         if roll_drop_after < knobs.drop_after_rate:
             return Fault(drop_after=True, delay_s=delay)
+        if roll_echo < knobs.echo_headers_rate:
+            echo = Refusal(knobs.echo_headers_status, MSG_ECHO, echo_headers=True)
+            return Fault(refusal=echo, delay_s=delay)
         if roll_error < knobs.error_rate:
             retry_after = knobs.retry_after_s if status == 503 else None
             return Fault(refusal=Refusal(status, MSG_INJECTED, retry_after), delay_s=delay)

@@ -54,6 +54,11 @@ _CODE_LIST_TYPES = frozenset({
     "pim_reference_data_multiselect", "pim_catalog_reference_data_multi_select",
     "pim_catalog_asset_collection", "akeneo_reference_entity_collection",
 })
+# The identifier: Akeneo's /^(?!\s)[^,;]+(?<!\s)$/ (PCRE: \s is ASCII whitespace, and Akeneo refuses a
+# no-break space as well), no line break, at most 255 characters.
+_IDENTIFIER_PATTERN = re.compile(r"^(?![\s\u00a0])[^,;]+(?<![\s\u00a0])\Z")
+_LINE_BREAK = re.compile(r"[\r\n\f\v]")
+_IDENTIFIER_MAX = 255
 # Akeneo's text attributes hold at most 255 characters unless max_characters says less.
 _TEXT_LIMITS = {"pim_catalog_text": 255, "pim_catalog_textarea": 65535}
 
@@ -170,7 +175,7 @@ def _check_entity(product: Mapping[str, Any], catalog: Catalog, keys: frozenset[
             if code not in catalog.group_codes:
                 raise _entity_missing("groups", "group", code)
     _check_associations(product.get("associations"), catalog)
-    violations: list[dict[str, Any]] = []
+    violations = _identifier_violations(product.get("identifier"))
     values = product.get("values")
     if values is None:
         return violations
@@ -185,6 +190,20 @@ def _check_entity(product: Mapping[str, Any], catalog: Catalog, keys: frozenset[
         for item in items:
             _check_value(rule, item, catalog, violations)
     return violations
+
+
+def _identifier_violations(identifier: Any) -> list[dict[str, Any]]:
+    """Akeneo's rules for the identifier (its product.yml): a pattern, no line break, 255 characters."""
+    if not isinstance(identifier, str) or not identifier:
+        return []
+    found = []
+    if not _IDENTIFIER_PATTERN.match(identifier):
+        found.append("This field should not contain any comma or semicolon or leading/trailing space")
+    if _LINE_BREAK.search(identifier):
+        found.append("This field should not contain any line break")
+    if len(identifier) > _IDENTIFIER_MAX:
+        found.append(f"This value is too long. It should have {_IDENTIFIER_MAX} characters or less.")
+    return [{"property": "identifier", "message": message} for message in found]
 
 
 def _check_associations(associations: Any, catalog: Catalog) -> None:

@@ -20,6 +20,7 @@ from consumer.catalog.model import Catalog
 from consumer.catalog.product_models import ModelInfo, ModelLookup
 from consumer.codec.events import PRODUCT_MODEL
 from consumer.mapping.columns import NO_NULL, ColumnPlan, Context, Kind, plan_column
+from consumer.mapping.identifiers import identifier_problem
 from consumer.mapping.problems import Blank, Invalid, Problem, problem
 from consumer.mapping.results import MapResult
 from consumer.mapping.tree import MODEL_FIELDS, NOT_FOR_MODELS, ROUTE, TreeMapper, model_payload
@@ -28,7 +29,6 @@ from consumer.mapping.units import UnitResolver
 log = logging.getLogger(__name__)
 
 DEFAULT_SEPARATOR = "<###>"
-IDENTIFIER_LIMIT = 255  # Akeneo's identifier length cap
 # Column names come from the input: cap the plan cache so odd input cannot grow it without bound.
 MAX_CACHED_COLUMNS = 20_000
 
@@ -160,12 +160,10 @@ class Mapper:
              tree: TreeMapper | None) -> MapResult:
         errors: list[Problem] = []
         unknown: list[str] = []
-        if not isinstance(identifier, str) or not identifier.strip():
-            errors.append(problem(None, "the event has no product identifier", prop="identifier"))
+        reason = identifier_problem(identifier)
+        if reason is not None:
+            errors.append(problem(None, reason, prop="identifier"))
             identifier = identifier if isinstance(identifier, str) else ""
-        elif len(identifier) > IDENTIFIER_LIMIT:
-            errors.append(problem(None, f"the identifier is longer than {IDENTIFIER_LIMIT} characters",
-                                  prop="identifier"))
         if type(values) is not dict and not isinstance(values, Mapping):  # the ABC check is slow
             errors.append(problem(None, "values must be an object of column -> string or null"))
             return MapResult(identifier, None, errors)

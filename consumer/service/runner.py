@@ -69,10 +69,35 @@ class Service:
         with HealthServer(self.metrics.registry, self.health, s.metrics_port):
             if not s.active:
                 return self._idle()
-            catalog = load_startup_catalog(s)
+            catalog = self._startup_catalog()
+            if catalog is None:
+                log.info("stopped during start-up, before consuming anything")
+                return 0
             self.health.akeneo_reachable = True
             log.info("catalog loaded", extra={"catalog": catalog.summary()})
             return self._serve(catalog)
+
+    def _startup_catalog(self) -> Any:
+        """The start-up catalog, or None once a stop is requested: SIGTERM ends start-up at once
+        even while a request waits for a PIM that never answers (the daemon thread is abandoned)."""
+        loaded: list[Any] = []
+        done = threading.Event()
+
+        def load() -> None:
+            try:
+                loaded.append(load_startup_catalog(self.settings, self._stop))
+            except BaseException as exc:  # handed to the main thread, which raises it
+                loaded.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=load, name="startup-catalog", daemon=True).start()
+        while not done.wait(0.1):
+            if self._stop.is_set():
+                return None
+        if isinstance(loaded[0], BaseException):
+            raise loaded[0]
+        return loaded[0]
 
     def _idle(self) -> int:
         self.health.inactive = True

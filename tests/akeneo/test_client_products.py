@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.akeneo import AkeneoApiError
+from consumer.akeneo import AkeneoApiError, UnsendableRequest
 from consumer.akeneo.products import MAX_LINE_CHARS
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 
@@ -94,6 +94,22 @@ def test_awkward_identifiers_round_trip_through_paths(
     assert {endpoint for endpoint, _ in recorder.requests} == {  # metric labels never carry identifiers
         "POST /oauth/token", "PATCH /products", "GET /products/{identifier}", "DELETE /products/{identifier}",
     }
+
+
+@pytest.mark.parametrize("identifier", [".", ".."])
+def test_dot_segments_are_refused_before_anything_is_sent(
+    sim: AkeneoSimulator, connect: Connect, identifier: str
+) -> None:
+    """`/products/..` would be resolved to `/api/rest/v1/` on its way: such a path is never built."""
+    sim.seed_products([product(identifier)])
+    client, recorder = connect()
+    with pytest.raises(UnsendableRequest, match="cannot be a URL path segment") as refused:
+        client.delete_product(identifier)
+    assert isinstance(refused.value, ValueError) and refused.value.status == 422
+    with pytest.raises(ValueError, match="cannot be a URL path segment"):
+        client.get_product(identifier)
+    assert recorder.requests == [] and sim.stats()["requests_total"] == 0
+    assert identifier in sim.products
 
 
 def test_deleting_leaves_the_other_products(sim: AkeneoSimulator, connect: Connect) -> None:

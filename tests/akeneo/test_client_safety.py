@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from consumer.akeneo import AkeneoClient, AkeneoError, Credentials, RetryPolicy
+from consumer.akeneo.products import plan, read_answer
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 
 from .support import SIM_CREDENTIALS, Connect, Recorder, product
@@ -62,6 +64,11 @@ def test_tls_is_verified_by_default_and_a_bad_certificate_is_final(self_signed_t
     assert not recorder.retries
 
 
+def test_a_base_url_with_userinfo_shows_masked() -> None:
+    with AkeneoClient("https://julia:url-pass-9@pim.example.com", SIM_CREDENTIALS) as client:
+        assert repr(client) == "AkeneoClient('https://***@pim.example.com')"
+
+
 def test_credentials_repr_hides_the_secret_and_the_password() -> None:
     creds = Credentials("my-client", "client-secret-value", "julia", "password-value")
     for text in (repr(creds), str(creds), f"{creds}", repr([creds])):
@@ -100,3 +107,52 @@ def test_a_netrc_entry_for_the_host_does_not_replace_our_token(
     client, _ = connect()
     assert client.upsert_products([product("netrc-proof")])[0].status_code == 201
     assert sim.request_count(status=401) == 0
+
+
+def _tokens_in(text: str) -> list[str]:
+    """Bearer tokens and Basic credentials (the simulator's are 43 URL-safe characters) in ``text``."""
+    return re.findall(r"(?:Bearer|Basic)\s+[A-Za-z0-9_=+/-]{12,}", text)
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_an_error_body_echoing_our_headers_reaches_no_message_with_the_token(
+    sim: AkeneoSimulator, connect: Connect, status: int
+) -> None:
+    """Akeneo (or a proxy) answering a whole request with our headers quoted: every product gets the
+    message, with the Authorization header's value masked."""
+    client, _ = connect()
+    sim.fail_next(1, status, echo_headers=True, route="/api/rest/v1/products")
+    results = client.upsert_products([product("echo-1"), product("echo-2")])
+    assert [r.status_code for r in results] == [status, status]
+    for result in results:
+        assert result.message is not None and "Request headers:" in result.message
+        assert "Authorization: ***" in result.message and _tokens_in(result.message) == []
+    sim.fail_next(1, 400, echo_headers=True, route="/api/rest/v1/channels")
+    with pytest.raises(AkeneoError) as refused:
+        client.get_json("channels")
+    assert "Authorization: ***" in str(refused.value) and _tokens_in(str(refused.value)) == []
+
+
+def test_a_token_refusal_echoing_our_basic_login_shows_neither_secret_nor_login(
+    sim: AkeneoSimulator, connect: Connect
+) -> None:
+    client, _ = connect()
+    sim.fail_next(1, 400, echo_headers=True, route="/api/oauth/v1/token")
+    with pytest.raises(AkeneoError) as refused:
+        client.get_json("channels")
+    text = str(refused.value) + repr(refused.value)
+    assert "Authorization: ***" in text and _tokens_in(text) == [] and "sim-secret" not in text
+
+
+def test_answer_lines_and_validation_errors_are_scrubbed_too() -> None:
+    """A line's message or error text quoting a token (as an echoing PIM plug-in might) is masked."""
+    leaked = (
+        '{"line":1,"identifier":"l","status_code":422,"message":"Authorization: Bearer abcdefghijklmnop",'
+        '"errors":[{"property":"values","message":"access_token=abcdefghijklmnop"}]}'
+    )
+    work = plan([product("l")])
+    (result,) = read_answer(work.chunks[0], work.identifiers, leaked.encode(), 1)
+    assert result.message == "Authorization: ***"
+    masked = {"property": "values", "attribute": None, "locale": None, "scope": None}
+    masked["message"] = "access_token=***"
+    assert result.errors == [masked]

@@ -7,7 +7,7 @@ import email.utils
 import pytest
 
 from consumer.akeneo import RetryPolicy
-from consumer.akeneo.retry import parse_retry_after, retry_reason
+from consumer.akeneo.retry import MIN_ATTEMPT_S, parse_retry_after, retry_reason
 
 
 def test_backoff_doubles_up_to_the_cap_without_jitter() -> None:
@@ -62,3 +62,14 @@ def test_nonsense_policies_are_refused() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError):
         RetryPolicy(base_s=-1)
+
+
+def test_bounded_attempts_get_what_is_left_of_the_budget() -> None:
+    bounded = RetryPolicy(max_attempts=None, give_up_after_s=10.0, bound_attempts=True)
+    assert bounded.attempt_timeout(30.0, elapsed_s=0.0) == 10.0
+    assert bounded.attempt_timeout(30.0, elapsed_s=7.5) == 2.5
+    assert bounded.attempt_timeout(30.0, elapsed_s=9.9) == MIN_ATTEMPT_S  # a last try still gets a chance
+    assert bounded.attempt_timeout(1.0, elapsed_s=0.0) == 1.0  # never longer than the client's timeout
+    unbounded = RetryPolicy(max_attempts=None, give_up_after_s=10.0)
+    assert unbounded.attempt_timeout(30.0, elapsed_s=9.9) == 30.0
+    assert RetryPolicy(give_up_after_s=None, bound_attempts=True).attempt_timeout(30.0, 100.0) == 30.0

@@ -22,15 +22,20 @@ def akeneo_env(sim: AkeneoSimulator, **extra: str) -> dict[str, str]:
     return {**sim.settings_env(), **extra}
 
 
+def cli_env(env: dict[str, str]) -> dict[str, str]:
+    """The process environment with exactly these settings (none inherited)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTING_PREFIXES)}
+    full_env.update(env)
+    return full_env
+
+
 def run_cli(
     *args: str, env: dict[str, str], timeout: float = 90, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``python -m consumer *args`` with exactly these settings (none inherited from the environment)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTING_PREFIXES)}
-    full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "consumer", *args],
-        env=full_env,
+        env=cli_env(env),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -80,12 +80,13 @@ def test_a_dumped_catalog_is_read_back(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "problem"), [
     (None, "does not exist"),
     ("{not json", "is not JSON"),
+    ('{"attributes": "caf\xe9"}', "is not valid UTF-8 (byte 0xe9 at offset 19)"),
     ('{"attributes": []}', "catalog is missing attribute_options"),
 ])
 def test_unusable_catalog_is_one_line_and_exit_2(tmp_path: Path, content: str | None, problem: str) -> None:
     path = tmp_path / "catalog.json"
     if content is not None:
-        path.write_text(content)
+        path.write_bytes(content.encode("latin-1"))
     done = _run("", "--catalog", str(path))
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and problem in done.stderr and "Traceback" not in done.stderr

@@ -234,6 +234,12 @@ def test_bad_event_fields_are_row_problems(tmp_path: Path) -> None:
     ]
 
 
+def test_an_ndjson_event_with_a_key_twice_is_a_row_problem(tmp_path: Path) -> None:
+    source = tmp_path / "events.ndjson"
+    source.write_text('{"identifier": "X", "values": {"name": "A", "name": "B"}}\n{"identifier": "Y"}\n')
+    assert rows_of(source) == [(1, "values.name appears twice"), (2, {})]
+
+
 @pytest.mark.parametrize(("header", "problem"), [
     ("sku;name;name", "column 'name' appears twice in the header"),
     ("sku;;name", "header column 2 has no name"),

@@ -169,10 +169,12 @@ class FakeClock:
         self.now += seconds
 
 
-def fetch_token(base_url: str, session: requests.Session | None = None) -> dict[str, Any]:
+def fetch_token(
+    base_url: str, session: requests.Session | None = None, credentials: tuple[str, str] = (CLIENT_ID, SECRET)
+) -> dict[str, Any]:
     http = session or requests
     grant = {"grant_type": "password", "username": USERNAME, "password": PASSWORD}
-    answer = http.post(f"{base_url}/api/oauth/v1/token", auth=(CLIENT_ID, SECRET), json=grant, timeout=10)
+    answer = http.post(f"{base_url}/api/oauth/v1/token", auth=credentials, json=grant, timeout=10)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
@@ -180,10 +182,11 @@ def fetch_token(base_url: str, session: requests.Session | None = None) -> dict[
 class Api:
     """A bare authenticated HTTP session on the simulator, for tests that check raw answers."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, credentials: tuple[str, str] = (CLIENT_ID, SECRET)) -> None:
+        """``credentials``: the API connection (client id and secret) the session's token belongs to."""
         self.base_url = base_url
         self.session = requests.Session()
-        self.token = fetch_token(base_url, self.session)
+        self.token = fetch_token(base_url, self.session, credentials)
         self.session.headers["Authorization"] = f"Bearer {self.token['access_token']}"
 
     def url(self, path: str) -> str:

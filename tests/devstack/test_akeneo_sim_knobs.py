@@ -5,16 +5,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 import pytest
 import requests
 
-from consumer.devstack.akeneo_sim import AkeneoSimulator, SimKnobs
+from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, AkeneoSimulator, SimCredentials, SimKnobs
 
-from .support import API, Api, FakeClock, small_catalog
+from .support import API, COLLECTION, Api, FakeClock, small_catalog
 
 PRODUCTS = f"{API}/products"
 
@@ -260,3 +260,118 @@ def test_drop_after_handling_stores_the_products_but_loses_the_answer(api: Api, 
     with pytest.raises(requests.ConnectionError):
         api.get("/channels")
     assert sim.stats()["events"] == {"dropped_after_handling": 2}
+
+
+OTHER = SimCredentials("other-client", "other-secret", "admin", "admin")
+Connections = tuple[AkeneoSimulator, Api, Api]
+
+
+@pytest.fixture
+def two_connections(clock: FakeClock) -> Iterator[Connections]:
+    """One PIM, two API connections (client ids), as two integrations or two services share it."""
+    with AkeneoSimulator(small_catalog(), credentials=[*DEFAULT_CREDENTIALS, OTHER], clock=clock) as sim:
+        first = Api(sim.base_url)
+        second = Api(sim.base_url, credentials=(OTHER.client_id, OTHER.secret))
+        yield sim, first, second
+        first.close()
+        second.close()
+
+
+def test_max_concurrency_is_shared_by_every_connection(two_connections: Connections) -> None:
+    sim, first, second = two_connections
+    sim.set_knobs(latency_base_s=2.0, max_concurrency=1, retry_after_s=2)
+    thread, held = in_background(lambda: first.get("/channels"))
+    wait_until(lambda: sim.stats()["current_concurrency"] == 1)
+    refused = second.get("/channels")
+    thread.join()
+    assert held[0].status_code == 200
+    assert (refused.status_code, refused.headers["Retry-After"]) == (429, "2")
+    assert refused.json()["message"] == "You have exceeded the limit of concurrent API requests."
+
+
+def test_max_concurrency_per_connection_limits_each_connection_alone(two_connections: Connections) -> None:
+    sim, first, second = two_connections
+    sim.set_knobs(latency_base_s=2.0, max_concurrency_per_connection=1, retry_after_s=3)
+    thread, held = in_background(lambda: first.get("/channels"))
+    wait_until(lambda: sim.stats()["current_concurrency"] == 1)
+    refused = first.get("/locales")  # the same connection, its one slot taken
+    other = second.get("/locales")  # another connection has slots of its own
+    thread.join()
+    assert held[0].status_code == 200 and other.status_code == 200
+    assert (refused.status_code, refused.headers["Retry-After"]) == (429, "3")
+    assert refused.json() == {
+        "code": 429,
+        "message": "You have exceeded the limit of concurrent API requests for this connection.",
+    }
+    assert sim.stats()["too_many_requests"] == 1
+
+
+def test_line_errors_answer_429_or_5xx_per_line_and_apply_nothing(api: Api, sim: AkeneoSimulator) -> None:
+    sim.set_knobs(line_error_rate=1.0, line_error_statuses=[429, 503], seed=3)
+    answer = api.patch_lines([orjson.dumps({"identifier": f"l{i}"}) for i in range(6)])
+    lines = [orjson.loads(raw) for raw in answer.content.split(b"\n")]
+    assert answer.status_code == 200
+    assert [line["line"] for line in lines] == [1, 2, 3, 4, 5, 6]
+    assert [line["identifier"] for line in lines] == [f"l{i}" for i in range(6)]
+    assert {line["status_code"] for line in lines} == {429, 503}
+    assert all(line["message"] for line in lines)
+    assert sim.products == {}
+    sim.set_knobs(line_error_rate=0.5, seed=4)
+    lines = [orjson.loads(raw) for raw in api.patch_lines(
+        [orjson.dumps({"identifier": f"m{i}"}) for i in range(20)]).content.split(b"\n")]
+    applied = {line["identifier"] for line in lines if line["status_code"] == 201}
+    assert 0 < len(applied) < 20 and set(sim.products) == applied
+
+
+def test_short_answers_miss_lines_of_products_that_were_applied(api: Api, sim: AkeneoSimulator) -> None:
+    sim.set_knobs(short_answer_rate=1.0, seed=5)
+    answer = api.patch_lines([orjson.dumps({"identifier": f"s{i}"}) for i in range(10)])
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == COLLECTION
+    lines = [orjson.loads(raw) for raw in answer.content.split(b"\n") if raw]
+    assert len(lines) < 10 and [line["line"] for line in lines] == list(range(1, len(lines) + 1))
+    assert set(sim.products) == {f"s{i}" for i in range(10)}
+    assert sim.stats()["events"] == {"short_answers": 1}
+
+
+def test_garbled_answers_are_not_ndjson_and_the_products_were_applied(api: Api, sim: AkeneoSimulator) -> None:
+    sim.set_knobs(garbled_answer_rate=1.0)
+    answer = api.patch_lines([orjson.dumps({"identifier": "g1"}), orjson.dumps({"identifier": "g2"})])
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == COLLECTION
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(answer.content.split(b"\n")[0])
+    assert set(sim.products) == {"g1", "g2"}
+    assert sim.stats()["events"] == {"garbled_answers": 1}
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_echoed_headers_carry_the_token_as_a_careless_server_would(
+    api: Api, sim: AkeneoSimulator, status: int
+) -> None:
+    sim.set_knobs(echo_headers_rate=1.0, echo_headers_status=status)
+    answer = api.patch_lines([orjson.dumps({"identifier": "e1"})])
+    assert answer.status_code == status
+    assert f"Authorization: Bearer {api.token['access_token']}" in answer.json()["message"]
+    assert sim.products == {}
+    sim.set_knobs(echo_headers_rate=0.0)
+    sim.fail_next(1, 400, echo_headers=True, route=PRODUCTS)
+    echoed = api.patch_lines([orjson.dumps({"identifier": "e2"})]).json()["message"]
+    assert api.token["access_token"] in echoed
+
+
+def test_the_new_knobs_are_checked_and_settable_over_http(sim: AkeneoSimulator) -> None:
+    with pytest.raises(ValueError, match="429 or 5xx"):
+        sim.set_knobs(line_error_statuses=[404])
+    with pytest.raises(ValueError, match="400 or 422"):
+        sim.set_knobs(echo_headers_status=500)
+    with pytest.raises(ValueError, match="share between 0 and 1"):
+        sim.set_knobs(short_answer_rate=1.5)
+    changes = {"max_concurrency_per_connection": 4, "line_error_rate": 0.1, "line_error_statuses": [429, 500],
+               "short_answer_rate": 0.2, "garbled_answer_rate": 0.05, "echo_headers_rate": 0.01,
+               "echo_headers_status": 422}
+    answer = requests.post(f"{sim.base_url}/_sim/knobs", data=orjson.dumps(changes), timeout=10)
+    assert answer.status_code == 200
+    assert {name: answer.json()[name] for name in changes} == changes
+    assert sim.knobs.max_concurrency_per_connection == 4 and sim.knobs.line_error_statuses == (429, 500)
+    scheduled = requests.post(f"{sim.base_url}/_sim/fail-next", timeout=10,
+                              data=orjson.dumps({"count": 1, "status": 422, "echo_headers": True}))
+    assert scheduled.json() == {"scheduled": 1}

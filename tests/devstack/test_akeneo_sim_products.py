@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from typing import Any
 from urllib.parse import quote
 
@@ -55,6 +56,28 @@ def test_a_line_without_identifier_is_a_422(api: Api) -> None:
         {"line": 1, "status_code": 422, "message": "Identifier is missing."},
         {"line": 2, "status_code": 422, "message": "Identifier is missing."},
     ]
+
+
+@pytest.mark.parametrize(
+    ("identifier", "message"),
+    [
+        ("foo,", "This field should not contain any comma or semicolon or leading/trailing space"),
+        ("a;b", "This field should not contain any comma or semicolon or leading/trailing space"),
+        (" cap", "This field should not contain any comma or semicolon or leading/trailing space"),
+        ("cap\u00a0", "This field should not contain any comma or semicolon or leading/trailing space"),
+        ("cap\nred", "This field should not contain any line break"),
+        ("x" * 256, "This value is too long. It should have 255 characters or less."),
+    ],
+)
+def test_identifiers_akeneo_refuses_are_violations(api: Api, sim: AkeneoSimulator, identifier: str,
+                                                  message: str) -> None:
+    """Akeneo's own wording (its API tests): `{"property": "identifier", "message": ...}`, nothing stored."""
+    (result,) = answers(api.patch_lines([line({"identifier": identifier})]))
+    assert result == {
+        "line": 1, "identifier": identifier, "status_code": 422, "message": "Validation failed.",
+        "errors": [{"property": "identifier", "message": message}],
+    }
+    assert sim.products == {}
 
 
 def test_an_invalid_product_fails_alone_with_message_and_errors(api: Api, sim: AkeneoSimulator) -> None:
@@ -149,6 +172,26 @@ def test_single_product_round_trip_with_awkward_identifiers(
     assert got.json()["enabled"] is False
     assert api.session.delete(api.url(path), timeout=10).status_code == 204
     assert identifier not in sim.products
+
+
+@pytest.mark.parametrize("raw", ["..", "%2E%2E", ".", "%2e"])
+def test_dot_segments_are_resolved_before_routing_and_never_name_a_product(
+    api: Api, sim: AkeneoSimulator, raw: str
+) -> None:
+    """As behind Akeneo's web server: `/products/..` is `/api/rest/v1/`, `/products/.` is `/products/`."""
+    sim.seed_products([{"identifier": "."}, {"identifier": ".."}])
+    host, port = sim.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)  # sends the path unnormalised
+    try:
+        bearer = {"Authorization": f"Bearer {api.token['access_token']}"}
+        connection.request("DELETE", f"{API}/products/{raw}", headers=bearer)
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+    assert answer.status == 404
+    assert {".", ".."} <= set(sim.products)
+    assert sim.request_count("DELETE", f"{API}/products/{{code}}") == 0
 
 
 def test_single_patch_rejects_an_identifier_that_differs_from_the_url(api: Api) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -403,3 +404,35 @@ def test_the_reading_rules_are_needed() -> None:
     assert strict_product is not None
     errors = s.schema_errors(strict_product, example)
     assert any("data" in e for e in errors) and any("scope" in e for e in errors)
+
+
+def test_fault_answers_match_the_spec(ctx: Ctx) -> None:
+    """What the fault knobs answer has the spec's shapes: a line refused with 429/5xx is an answer
+    line of the collection PATCH; a per-connection 429 is the shared 429Error; an echoing 400 or 422
+    the shared 400Error / 422Error (neither is listed for the collection PATCH, both are Akeneo's)."""
+    line_schema = s.response_schema(s.operation("PATCH", PRODUCTS)["responses"]["200"])
+    assert line_schema is not None
+    ctx.sim.set_knobs(line_error_rate=1.0, line_error_statuses=(429, 500, 503), seed=1)
+    try:
+        answer = lines(*({"identifier": ctx.fresh_id()} for _ in range(30)))(ctx)
+    finally:
+        ctx.sim.set_knobs(line_error_rate=0.0)
+    documents = _body_documents(answer)
+    assert {d["status_code"] for d in documents} == {429, 500, 503}
+    assert all(s.schema_errors(line_schema, d) == [] for d in documents)
+    for status in (400, 422):
+        ctx.sim.fail_next(1, status, echo_headers=True, route=PRODUCTS)
+        refused = lines({"identifier": ctx.fresh_id()})(ctx)
+        schema = s.response_schema(s.spec()["responses"][f"{status}Error"])
+        assert refused.status_code == status and schema is not None
+        assert s.schema_errors(schema, refused.json()) == []
+    ctx.sim.set_knobs(max_concurrency_per_connection=1, latency_base_s=1.0)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: ctx.api.get("/channels"), range(2)))
+    finally:
+        ctx.sim.set_knobs(max_concurrency_per_connection=0, latency_base_s=0.0)
+    limited = [a for a in answers if a.status_code == 429]
+    schema = s.response_schema(s.spec()["responses"]["429Error"])
+    assert limited and schema is not None
+    assert s.schema_errors(schema, limited[0].json()) == [] and limited[0].headers["Retry-After"].isdigit()
