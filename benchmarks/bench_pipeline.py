@@ -43,6 +43,12 @@ class NullClient:
     def delete_product_result(self, identifier: str, cancel: Any = None) -> LineResult:
         return LineResult(1, identifier, 204, attempts=1)
 
+    def upsert_product_models(self, models: Sequence[Any], cancel: Any = None) -> list[LineResult]:
+        return [LineResult(n, m["code"], 201, attempts=1) for n, m in enumerate(models, 1)]
+
+    def delete_product_model_result(self, code: str, cancel: Any = None) -> LineResult:
+        return LineResult(1, code, 204, attempts=1)
+
     def close(self) -> None:
         pass
 

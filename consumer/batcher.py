@@ -1,10 +1,15 @@
-"""Micro-batching that keeps each product's events in offset order.
+"""Micro-batching that keeps each product's writes in offset order.
 
-Events wait per identifier in arrival order. Only the head event of an identifier that has
-nothing in flight may join a batch, so two requests touching one identifier are never in
-flight together and Akeneo applies each product's events in the order they were read.
-A batch holds one operation only (collection PATCH for upserts, single DELETEs otherwise)
-and leaves when it is full or when its oldest event has waited ``linger_s``.
+Items wait per ``key`` (a product, a product model) in arrival order. Only the head item of a
+key that has nothing in flight may join a batch, so two requests touching one key are never in
+flight together and Akeneo applies each key's writes in the order they were read. A batch holds
+items of one ``kind`` only (one endpoint: collection PATCH of products, of models, single
+DELETEs) and leaves when it is full or when its oldest item has waited ``linger_s``.
+
+Two more rules serve the service: an item given back for another try (``requeue``) goes first in
+its key's queue and waits until its ``not_before``; and with a ``coalesce`` function, an item that
+arrives behind another one of its key that is still waiting may be merged into it, so they go to
+Akeneo as one line.
 
 Pure data structure: no Kafka, no HTTP, no threads; the pipeline's batch step drives it (and
 locks it: it is shared with the threads that send the batches).
@@ -12,6 +17,8 @@ locks it: it is shared with the threads that send the batches).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Hashable
@@ -21,13 +28,16 @@ from typing import Generic, Protocol, TypeVar
 
 class Batchable(Protocol):
     @property
-    def identifier(self) -> str: ...
+    def key(self) -> Hashable: ...  # whose order is kept (one in flight at a time)
 
     @property
-    def operation(self) -> str: ...
+    def kind(self) -> Hashable: ...  # what may share a request
 
     @property
-    def partition_key(self) -> Hashable: ...
+    def partition_key(self) -> Hashable: ...  # dropped together on revocation
+
+    @property
+    def not_before(self) -> float: ...  # clock time before which it may not go (0: at once)
 
 
 ItemT = TypeVar("ItemT", bound=Batchable)
@@ -35,7 +45,7 @@ ItemT = TypeVar("ItemT", bound=Batchable)
 
 @dataclass
 class Batch(Generic[ItemT]):
-    operation: str
+    kind: Hashable
     items: list[ItemT] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -43,108 +53,140 @@ class Batch(Generic[ItemT]):
 
 
 class Batcher(Generic[ItemT]):
-    def __init__(self, limit: int, linger_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        linger_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        coalesce: Callable[[ItemT, ItemT], bool] | None = None,
+    ) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self._limit = limit
         self._linger_s = linger_s
         self._clock = clock
-        self._queues: dict[str, deque[tuple[float, ItemT]]] = {}
-        # identifiers whose head may be dispatched, per operation, oldest head first
-        self._ready: dict[str, OrderedDict[str, float]] = {}
-        self._busy: set[str] = set()
+        self._coalesce = coalesce  # (waiting, newcomer) -> True when the newcomer was merged in
+        self._queues: dict[Hashable, deque[tuple[float, ItemT]]] = {}
+        # keys whose head may be dispatched, per kind, oldest head first
+        self._ready: dict[Hashable, OrderedDict[Hashable, float]] = {}
+        self._delayed: list[tuple[float, int, Hashable]] = []  # (not_before, tiebreak, key): a heap
+        self._tiebreak = itertools.count()
+        self._busy: set[Hashable] = set()
         self._pending = 0
 
     def __len__(self) -> int:
-        """Events waiting, not yet handed out in a batch."""
+        """Items waiting, not yet handed out in a batch."""
         return self._pending
 
     def add(self, item: ItemT) -> int:
-        """Queue ``item``; returns how many events of its operation are now ready to go if it is one
-        of them (1: the first, so a deadline to wait for; the limit: a full batch), else 0."""
+        """Queue ``item`` (or merge it into the waiting item ahead of it of its key). Returns how many
+        items of its kind are now ready to go if it is one of them (1: the first, so a deadline to wait
+        for; the limit: a full batch), else 0."""
         now = self._clock()
-        queue = self._queues.get(item.identifier)
+        queue = self._queues.get(item.key)
         if queue is None:
-            queue = self._queues[item.identifier] = deque()
+            queue = self._queues[item.key] = deque()
+        elif queue and self._coalesce is not None and self._coalesce(queue[-1][1], item):
+            return 0
         queue.append((now, item))
         self._pending += 1
-        if len(queue) == 1 and item.identifier not in self._busy:
-            ready = self._ready_map(item.operation)
-            ready[item.identifier] = now
-            return len(ready)
+        if len(queue) == 1 and item.key not in self._busy:
+            return self._make_ready(item.key, now, item)
         return 0
 
-    def _ready_map(self, operation: str) -> OrderedDict[str, float]:
-        ready = self._ready.get(operation)
+    def _make_ready(self, key: Hashable, arrived: float, head: ItemT, oldest: bool = False) -> int:
+        if head.not_before > self._clock():
+            heapq.heappush(self._delayed, (head.not_before, next(self._tiebreak), key))
+            return 0
+        ready = self._ready.get(head.kind)
         if ready is None:
-            ready = self._ready[operation] = OrderedDict()
-        return ready
+            ready = self._ready[head.kind] = OrderedDict()
+        ready[key] = arrived
+        if oldest:
+            ready.move_to_end(key, last=False)  # it has waited longest
+        return len(ready)
+
+    def requeue(self, item: ItemT) -> None:
+        """``item`` (handed out in a batch, not answered for good) goes first in its key's queue again;
+        it is ready once its batch is complete and its ``not_before`` has come."""
+        queue = self._queues.get(item.key)
+        if queue is None:
+            queue = self._queues[item.key] = deque()
+        queue.appendleft((self._clock(), item))
+        self._pending += 1
+
+    def _release_delayed(self) -> None:
+        now = self._clock()
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, key = heapq.heappop(self._delayed)
+            queue = self._queues.get(key)
+            if queue and key not in self._busy:
+                arrived, head = queue[0]
+                self._make_ready(key, arrived, head, oldest=True)
 
     def take(self, max_batches: int, flush: bool = False) -> list[Batch[ItemT]]:
         """Up to ``max_batches`` batches that are full, or lingered long enough (or any, with flush)."""
+        self._release_delayed()
         batches: list[Batch[ItemT]] = []
         now = self._clock()
-        for operation, ready in self._ready.items():
+        for kind, ready in self._ready.items():
             while ready and len(batches) < max_batches:
                 oldest = next(iter(ready.values()))
                 if len(ready) < self._limit and not flush and now - oldest < self._linger_s:
                     break
-                batches.append(self._cut(operation, ready))
+                batches.append(self._cut(kind, ready))
         return batches
 
-    def _cut(self, operation: str, ready: OrderedDict[str, float]) -> Batch[ItemT]:
-        batch: Batch[ItemT] = Batch(operation)
+    def _cut(self, kind: Hashable, ready: OrderedDict[Hashable, float]) -> Batch[ItemT]:
+        batch: Batch[ItemT] = Batch(kind)
         while ready and len(batch.items) < self._limit:
-            identifier, _ = ready.popitem(last=False)
-            queue = self._queues[identifier]
+            key, _ = ready.popitem(last=False)
+            queue = self._queues[key]
             _, item = queue.popleft()
             if not queue:
-                del self._queues[identifier]
-            self._busy.add(identifier)
+                del self._queues[key]
+            self._busy.add(key)
             batch.items.append(item)
         self._pending -= len(batch.items)
         return batch
 
     def complete(self, batch: Batch[ItemT]) -> None:
-        """The batch has its answers: its identifiers may send their next events."""
+        """The batch has its answers: its keys may send their next items."""
         for item in batch.items:
-            self._release(item.identifier)
-
-    def _release(self, identifier: str) -> None:
-        self._busy.discard(identifier)
-        queue = self._queues.get(identifier)
-        if queue:
-            arrived, head = queue[0]
-            ready = self._ready_map(head.operation)
-            ready[identifier] = arrived
-            ready.move_to_end(identifier, last=False)  # it has waited longest
+            self._busy.discard(item.key)
+            queue = self._queues.get(item.key)
+            if queue:
+                arrived, head = queue[0]
+                self._make_ready(item.key, arrived, head, oldest=True)
 
     def full(self) -> bool:
         """A full batch is ready to go."""
         return any(len(ready) >= self._limit for ready in self._ready.values())
 
     def next_deadline(self) -> float | None:
-        """When the oldest ready event's linger runs out (None: nothing is ready to go)."""
-        heads = [next(iter(ready.values())) for ready in self._ready.values() if ready]
-        return min(heads) + self._linger_s if heads else None
+        """When the oldest ready item's linger runs out, or a delayed one may go (None: nothing waits)."""
+        heads = [next(iter(ready.values())) + self._linger_s for ready in self._ready.values() if ready]
+        if self._delayed:
+            heads.append(self._delayed[0][0])
+        return min(heads) if heads else None
 
     def drop(self, partition_keys: Collection[Hashable]) -> list[ItemT]:
-        """Remove waiting events of these partitions (revoked); returns what was dropped."""
+        """Remove waiting items of these partitions (revoked); returns what was dropped."""
         dropped: list[ItemT] = []
-        for identifier in list(self._queues):
-            queue = self._queues[identifier]
+        for key in list(self._queues):
+            queue = self._queues[key]
             kept = deque(entry for entry in queue if entry[1].partition_key not in partition_keys)
             if len(kept) == len(queue):
                 continue
             dropped.extend(entry[1] for entry in queue if entry[1].partition_key in partition_keys)
             for ready in self._ready.values():
-                ready.pop(identifier, None)
+                ready.pop(key, None)
             if kept:
-                self._queues[identifier] = kept
-                if identifier not in self._busy:
+                self._queues[key] = kept
+                if key not in self._busy:
                     arrived, head = kept[0]
-                    self._ready_map(head.operation)[identifier] = arrived
+                    self._make_ready(key, arrived, head)
             else:
-                del self._queues[identifier]
+                del self._queues[key]
         self._pending -= len(dropped)
         return dropped

@@ -74,6 +74,7 @@ class Settings:
     retry_give_up_s: float = 0.0
     shutdown_grace_s: float = 30.0
     tombstone_delete: bool = False
+    coalesce: bool = True
     catalog_refresh_s: float = 300.0
     model_values: str = "route"
     parent_wait_s: float = 60.0
@@ -193,6 +194,7 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "RETRY_GIVE_UP_S": _float(0),
     "SHUTDOWN_GRACE_S": _float(0),
     "TOMBSTONE_DELETE": _parse_bool,
+    "COALESCE": _parse_bool,
     "CATALOG_REFRESH_S": _float(0),
     "MODEL_VALUES": _choice(*MODEL_VALUES),
     "PARENT_WAIT_S": _float(0),

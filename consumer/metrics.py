@@ -113,6 +113,11 @@ class Metrics(ClientObserver):
             "Feedback or DLQ messages the broker failed to acknowledge (retried, reduced or let go)",
             registry=r,
         )
+        self.events_coalesced = Counter(
+            f"{PREFIX}_events_coalesced_total",
+            "Events merged into an earlier waiting change of the same product (COALESCE): one line for both",
+            registry=r,
+        )
         self.feedback_reduced = Counter(
             f"{PREFIX}_feedback_reduced_total",
             "Feedback events published without their echoed values to fit the results topic's size limit",

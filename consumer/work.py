@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumer.codec import DELETE, STATUSES, ChangeEvent, ErrorDetail
+from consumer.codec import STATUSES, ChangeEvent, ErrorDetail
 
 
 class Status(enum.StrEnum):
@@ -79,13 +79,47 @@ class Work:
     def operation(self) -> str:
         return self.event.operation
 
-    @property
-    def partition_key(self) -> tuple[str, int]:
-        return self.source.tp
-
     def answer(self, outcome: Outcome) -> Work:
         self.outcome = outcome
         return self
+
+
+@dataclass(slots=True, eq=False)
+class Line:
+    """What Akeneo receives as one line of a request (or as one DELETE): the payload of one work, or
+    of several works of one product merged (coalescing), each answered with the line's answer.
+
+    ``attempts`` counts the requests the line has been in; ``first_sent`` (clock time) and
+    ``not_before`` serve the retry of a line Akeneo did not answer for good.
+    """
+
+    works: list[Work]
+    payload: dict[str, Any] | None  # None for a DELETE
+    entity: str
+    operation: str
+    identifier: str
+    attempts: int = 0
+    first_sent: float | None = None
+    not_before: float = 0.0
+
+    @classmethod
+    def of(cls, work: Work) -> Line:
+        e = work.event
+        return cls([work], work.payload, e.entity, e.operation, e.identifier)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Whose writes keep their order: a product and a product model may share a code."""
+        return (self.entity, self.identifier)
+
+    @property
+    def kind(self) -> tuple[str, str]:
+        """What may share a request: one endpoint each."""
+        return (self.entity, self.operation)
+
+    @property
+    def partition_key(self) -> tuple[str, int]:
+        return self.works[0].source.tp
 
 
 def status_for_upsert(code: int) -> Status:
@@ -101,7 +135,3 @@ def status_for_upsert(code: int) -> Status:
 def status_for_delete(code: int) -> Status:
     """204 deleted; 404 counts as deleted too (the product is not there, which is what was asked)."""
     return Status.DELETED if code in (204, 404) else status_for_upsert(code)
-
-
-def is_delete(work: Work) -> bool:
-    return work.event.operation == DELETE

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from consumer.batcher import Batcher
 
@@ -11,6 +11,16 @@ class Ev:
     operation: str = "UPSERT"
     partition_key: tuple[str, int] = ("t", 0)
     seq: int = 0
+    not_before: float = 0.0
+    merged: list[int] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.identifier
+
+    @property
+    def kind(self) -> str:
+        return self.operation
 
 
 class Clock:
@@ -55,13 +65,13 @@ def test_deletes_and_upserts_go_in_separate_batches_in_event_order() -> None:
     b.add(Ev("a", "DELETE", seq=1))
     b.add(Ev("b", "DELETE", seq=0))
     batches = b.take(10)
-    assert {(bt.operation, tuple(e.identifier for e in bt.items)) for bt in batches} == {
+    assert {(bt.kind, tuple(e.identifier for e in bt.items)) for bt in batches} == {
         ("UPSERT", ("a",)),
         ("DELETE", ("b",)),
     }
     for bt in batches:
         b.complete(bt)
-    assert [(bt.operation, [e.identifier for e in bt.items]) for bt in b.take(10)] == [("DELETE", ["a"])]
+    assert [(bt.kind, [e.identifier for e in bt.items]) for bt in b.take(10)] == [("DELETE", ["a"])]
 
 
 def test_take_respects_max_batches_and_flush_sends_partial_batches() -> None:
@@ -81,3 +91,47 @@ def test_drop_removes_only_waiting_events_of_revoked_partitions() -> None:
     assert [e.identifier for e in dropped] == ["x"]
     assert len(b) == 1
     assert [e.identifier for e in b.take(10)[0].items] == ["y"]
+
+
+def _merge_upserts(waiting: Ev, newcomer: Ev) -> bool:
+    if waiting.operation != "UPSERT" or newcomer.operation != "UPSERT":
+        return False
+    waiting.merged.append(newcomer.seq)
+    return True
+
+
+def test_coalescing_merges_only_into_a_waiting_item_and_a_delete_ends_the_merge() -> None:
+    b: Batcher[Ev] = Batcher(limit=10, linger_s=0, coalesce=_merge_upserts)
+    b.add(Ev("p", seq=0))
+    [first] = b.take(10)  # in flight: nothing may merge into it any more
+    for seq in (1, 2):
+        b.add(Ev("p", seq=seq))
+    b.add(Ev("p", "DELETE", seq=3))
+    b.add(Ev("p", seq=4))
+    b.add(Ev("p", seq=5))
+    assert len(b) == 3  # 1 (with 2 merged in), the delete, 4 (with 5)
+    b.complete(first)
+    order = []
+    while len(b):
+        [batch] = b.take(10)
+        order += [(e.seq, e.merged) for e in batch.items]
+        b.complete(batch)
+    assert order == [(1, [2]), (3, []), (4, [5])]
+
+
+def test_a_requeued_item_goes_first_and_waits_for_its_time() -> None:
+    clock = Clock()
+    b: Batcher[Ev] = Batcher(limit=10, linger_s=0, clock=clock)
+    b.add(Ev("p", seq=0))
+    [batch] = b.take(10)
+    b.add(Ev("p", seq=1))  # arrives while 0 is in flight
+    retried = batch.items[0]
+    retried.not_before = 5.0
+    b.requeue(retried)
+    b.complete(batch)
+    assert b.take(10) == [] and b.next_deadline() == 5.0  # nothing of "p" jumps the retry
+    clock.now = 5.0
+    [again] = b.take(10)
+    assert [e.seq for e in again.items] == [0]
+    b.complete(again)
+    assert [e.seq for e in b.take(10)[0].items] == [1]

@@ -1,9 +1,14 @@
 """Step 4: send batches to Akeneo, at most ``AKENEO_MAX_IN_FLIGHT`` at once, and turn answers into outcomes.
 
 Sender threads take the next batch from the batch step the moment they are free, send it, hand
-the batch back as answered (its identifiers may go again) and leave the outcomes for ``poll``,
+the batch back as answered (its products may go again) and leave the outcomes for ``poll``,
 which runs on the loop's thread and passes each answered work to the feedback step. The loop
 is woken (``wake``) whenever an answer is waiting, so it never sleeps on a finished batch.
+
+A line Akeneo did not answer for good — 429, 408 or 5xx on its own line, or no line for it at
+all in a 200 answer (cut short, or not NDJSON) — is not anyone's final answer: it goes back to
+the batch step, first in its product's queue, and is sent again alone (not with the lines that
+succeeded) after a jittered backoff, until ``RETRY_GIVE_UP_S`` (if set) turns it into FAILED.
 
 A batch can be cancelled (partition revoked, shutdown grace spent): its retries stop and it
 yields no outcome, meaning "no final answer, do not feed back": the next owner reads its events
@@ -14,7 +19,9 @@ from __future__ import annotations
 
 import collections
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
@@ -25,17 +32,19 @@ from consumer.akeneo import (
     AkeneoUnavailable,
     LineResult,
 )
+from consumer.akeneo.retry import retry_reason
 from consumer.batcher import Batch
-from consumer.codec import DELETE, ErrorDetail
+from consumer.codec import DELETE, PRODUCT_MODEL, ErrorDetail
 from consumer.feedback import now_ms
 from consumer.metrics import Metrics
 from consumer.service.steps import Step
-from consumer.work import Outcome, Status, Work, status_for_delete, status_for_upsert
+from consumer.work import Line, Outcome, Status, Work, status_for_delete, status_for_upsert
 
 log = logging.getLogger(__name__)
 
 AUTH_RETRY_S = 5.0
 TAKE_WAIT_S = 0.5  # a sender re-checks for closing this often while no batch comes
+LINE_RETRY_BASE_S, LINE_RETRY_CAP_S = 0.2, 5.0
 
 
 class Client(Protocol):
@@ -43,16 +52,23 @@ class Client(Protocol):
         self, products: Sequence[Any], cancel: threading.Event | None = None
     ) -> list[LineResult]: ...
 
+    def upsert_product_models(
+        self, models: Sequence[Any], cancel: threading.Event | None = None
+    ) -> list[LineResult]: ...
+
     def delete_product_result(self, identifier: str, cancel: threading.Event | None = None) -> LineResult: ...
+
+    def delete_product_model_result(self, code: str, cancel: threading.Event | None = None) -> LineResult: ...
 
 
 class BatchSource(Protocol):
-    def take(self, timeout_s: float) -> Batch[Work] | None: ...
+    def take(self, timeout_s: float) -> Batch[Line] | None: ...
 
-    def complete(self, batch: Batch[Work]) -> None: ...
+    def complete(self, batch: Batch[Line], retry: Collection[Line] = ()) -> None: ...
 
 
-Answered = tuple[Batch[Work], list[Outcome] | None]
+Answered = tuple[Line, Outcome]
+Sent = tuple[Outcome, bool]  # an outcome, and whether it is only transient (to be sent again)
 
 
 class AkeneoStep:
@@ -67,7 +83,11 @@ class AkeneoStep:
         wake: threading.Event | None = None,
         on_auth_error: Callable[[bool], None] = lambda failing: None,
         on_rejected: Callable[[list[ErrorDetail]], None] = lambda errors: None,
+        give_up_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        line_retry_s: tuple[float, float] = (LINE_RETRY_BASE_S, LINE_RETRY_CAP_S),
     ) -> None:
+        self._line_retry_base, self._line_retry_cap = line_retry_s
         self._client = client
         self._source = source
         self._next = next_step
@@ -76,55 +96,55 @@ class AkeneoStep:
         self._wake = wake or threading.Event()
         self._on_auth_error = on_auth_error
         self._on_rejected = on_rejected
+        self._give_up_s = give_up_s
+        self._clock = clock
         self._answered: collections.deque[Answered] = collections.deque()
         self._lock = threading.Lock()
-        self._running: dict[int, tuple[Batch[Work], threading.Event]] = {}
+        self._running: dict[int, tuple[Batch[Line], threading.Event]] = {}
         self._closed = threading.Event()
+        self._batch_size = metrics.batch_size
+        self._line_retries = metrics.akeneo_retries.labels("line")
         self._senders = [
             threading.Thread(target=self._send_loop, name=f"akeneo-{n}", daemon=True)
             for n in range(concurrency)
         ]
-        self._batch_size = metrics.batch_size
         for sender in self._senders:
             sender.start()
 
     # --- the loop's thread --------------------------------------------------------------------
     @property
     def in_flight(self) -> int:
-        """Batches taken and not yet passed on (on the wire, or answered and waiting for ``poll``)."""
+        """Batches taken and not yet passed on (on the wire), plus answered lines waiting for ``poll``."""
         with self._lock:
             return len(self._running) + len(self._answered)
 
     def touching(self, partitions: Collection[tuple[str, int]]) -> bool:
         """Some batch under way holds work of these partitions."""
         with self._lock:
-            return any(
-                work.source.tp in partitions for batch, _ in self._running.values() for work in batch.items
-            )
+            return any(_touches(batch, partitions) for batch, _ in self._running.values())
 
     def cancel(self, partitions: Collection[tuple[str, int]] | None = None) -> None:
         """Stop the retries of batches holding work of these partitions (all batches: None)."""
         with self._lock:
             for batch, cancel in self._running.values():
-                if partitions is None or any(w.source.tp in partitions for w in batch.items):
+                if partitions is None or _touches(batch, partitions):
                     cancel.set()
 
     def poll(self) -> None:
         rejected: list[ErrorDetail] = []
         while self._answered:
-            batch, outcomes = self._answered.popleft()
-            if outcomes is None:
-                continue  # cancelled: no final answer; the next owner reads these events again
-            for work, outcome in zip(batch.items, outcomes, strict=True):
-                if self._epoch_of(work.source.tp) != work.source.epoch:
-                    continue  # revoked while in flight and abandoned (even if assigned again since)
-                if outcome.answered_at_ms is not None:
+            line, outcome = self._answered.popleft()
+            if outcome.answered_at_ms is not None:
+                for work in line.works:
                     waited_s = (outcome.answered_at_ms - work.event.occurred_at) / 1000
                     self._metrics.event_to_answer.observe(max(0.0, waited_s))
-                if outcome.status is Status.REJECTED:
-                    rejected.extend(outcome.errors)
-                elif outcome.status is Status.FAILED:
-                    outcome.dlq = f"Akeneo failed: {outcome.message}"
+            if outcome.status is Status.REJECTED:
+                rejected.extend(outcome.errors)
+            elif outcome.status is Status.FAILED:
+                outcome.dlq = f"Akeneo failed: {outcome.message}"
+            for work in line.works:
+                if self._epoch_of(work.source.tp) != work.source.epoch:
+                    continue  # revoked while in flight and abandoned (even if assigned again since)
                 self._next.submit(work.answer(outcome))
         if rejected:
             self._on_rejected(rejected)
@@ -149,13 +169,42 @@ class AkeneoStep:
             with self._lock:
                 self._running[id(batch)] = (batch, cancel)
             outcomes = self._outcomes(batch, cancel)
-            self._source.complete(batch)
+            answered, retry = self._judge(batch, outcomes)
+            self._source.complete(batch, retry)
             with self._lock:
                 del self._running[id(batch)]
-                self._answered.append((batch, outcomes))
-            self._wake.set()
+                self._answered.extend(answered)
+            if answered:
+                self._wake.set()
 
-    def _outcomes(self, batch: Batch[Work], cancel: threading.Event) -> list[Outcome] | None:
+    def _judge(self, batch: Batch[Line], sent: list[Sent] | None) -> tuple[list[Answered], list[Line]]:
+        """Final answers, and the lines to send again (no answer for good, and time left to try)."""
+        if sent is None:
+            return [], []  # cancelled
+        answered: list[Answered] = []
+        retry: list[Line] = []
+        now = self._clock()
+        for line, (outcome, transient) in zip(batch.items, sent, strict=True):
+            line.attempts += outcome.attempts
+            outcome.attempts = line.attempts
+            if line.first_sent is None:
+                line.first_sent = now
+            if transient:
+                ceiling = min(self._line_retry_cap, self._line_retry_base * 2 ** min(line.attempts - 1, 16))
+                delay = random.uniform(0.5, 1.0) * ceiling
+                waited = now + delay - line.first_sent
+                if not self._give_up_s or waited <= self._give_up_s:
+                    line.not_before = now + delay
+                    retry.append(line)
+                    self._line_retries.inc()
+                    continue
+                outcome.message = (
+                    f"gave up after {line.attempts} attempts in {waited:.0f}s, last: {outcome.message}"
+                )
+            answered.append((line, outcome))
+        return answered, retry
+
+    def _outcomes(self, batch: Batch[Line], cancel: threading.Event) -> list[Sent] | None:
         try:
             while True:
                 try:
@@ -173,40 +222,63 @@ class AkeneoStep:
             return None
         except Exception as exc:  # a bug must not kill the sender or lose the batch's feedback
             log.exception("unexpected error while sending a batch")
-            return [Outcome(Status.FAILED, 0, f"internal error: {type(exc).__name__}") for _ in batch.items]
+            return [
+                (Outcome(Status.FAILED, 0, f"internal error: {type(exc).__name__}"), False)
+                for _ in batch.items
+            ]
 
-    def _send(self, batch: Batch[Work], cancel: threading.Event) -> list[Outcome]:
-        if batch.operation == DELETE:
-            return [self._delete(work, cancel) for work in batch.items]
+    def _send(self, batch: Batch[Line], cancel: threading.Event) -> list[Sent]:
+        entity, operation = batch.items[0].entity, batch.items[0].operation  # one kind per batch
+        if operation == DELETE:
+            delete = (
+                self._client.delete_product_model_result
+                if entity == PRODUCT_MODEL
+                else self._client.delete_product_result
+            )
+            return [(self._delete(delete, line, cancel), False) for line in batch.items]
+        upsert = (
+            self._client.upsert_product_models if entity == PRODUCT_MODEL else self._client.upsert_products
+        )
         try:
-            results = self._client.upsert_products([work.payload for work in batch.items], cancel=cancel)
-        except AkeneoUnavailable as exc:
-            return [_gave_up(exc) for _ in batch.items]
+            results = upsert([line.payload for line in batch.items], cancel=cancel)
+        except AkeneoUnavailable as exc:  # the client's own retries of the whole request are spent
+            return [(_gave_up(exc), False) for _ in batch.items]
         except AkeneoApiError as exc:
-            return [_api_error(exc) for _ in batch.items]
+            return [(_api_error(exc), False) for _ in batch.items]
         answered = now_ms()
         return [
-            Outcome(
-                status_for_upsert(r.status_code),
-                r.status_code,
-                r.message,
-                r.errors,
-                r.attempts,
-                answered if r.status_code else None,
+            (
+                Outcome(
+                    status_for_upsert(r.status_code),
+                    r.status_code,
+                    r.message,
+                    r.errors,
+                    r.attempts,
+                    answered if r.status_code else None,
+                ),
+                # no line for it (the answer was cut short or unreadable), or its own 429/408/5xx
+                r.status_code == 0 or retry_reason(r.status_code) is not None,
             )
             for r in results
         ]
 
-    def _delete(self, work: Work, cancel: threading.Event) -> Outcome:
+    @staticmethod
+    def _delete(
+        delete: Callable[[str, threading.Event | None], LineResult], line: Line, cancel: threading.Event
+    ) -> Outcome:
         try:
-            result = self._client.delete_product_result(work.identifier, cancel=cancel)
+            result = delete(line.identifier, cancel)
         except AkeneoUnavailable as exc:
             return _gave_up(exc)
         except AkeneoApiError as exc:
             return _api_error(exc)
         code = result.status_code
-        message = None if code == 204 else f"the product did not exist in Akeneo: {result.message}"
+        message = None if code == 204 else f"it did not exist in Akeneo: {result.message}"
         return Outcome(status_for_delete(code), code, message, [], result.attempts, now_ms())
+
+
+def _touches(batch: Batch[Line], partitions: Collection[tuple[str, int]]) -> bool:
+    return any(work.source.tp in partitions for line in batch.items for work in line.works)
 
 
 def _gave_up(exc: AkeneoUnavailable) -> Outcome:

@@ -1,10 +1,14 @@
 """Step 3: per-product ordered micro-batches, handed to Akeneo's senders the moment they can go.
 
-Works wait in a ``Batcher`` (one queue per identifier; only the head of an identifier with
-nothing in flight may join a batch). The loop's thread adds; the Akeneo step's sender threads
-``take`` a batch as soon as one is full or its oldest event has lingered ``BATCH_LINGER_MS``,
-and ``complete`` it once Akeneo answered, which frees its identifiers' next events. Senders
-waiting here are woken when a batch fills, so a finished request is followed by the next at once.
+Each work becomes a ``Line`` waiting in a ``Batcher`` (one queue per product or product model;
+only the head of one with nothing in flight may join a batch). With ``COALESCE`` on, an upsert
+that arrives while an earlier upsert of the same product still waits (queued behind one in
+flight, or in the same batch window) is merged into it: one line, each event answered with its
+answer; a DELETE ends a merge. The loop's thread adds; the Akeneo step's sender threads ``take``
+a batch as soon as one is full or its oldest line has lingered ``BATCH_LINGER_MS``, give back
+(``requeue``) the lines Akeneo did not answer for good, and ``complete`` the batch, which frees
+its products' next lines. Senders waiting here are woken when a batch fills, so a finished
+request is followed by the next at once.
 """
 
 from __future__ import annotations
@@ -15,14 +19,24 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from consumer.batcher import Batch, Batcher
-from consumer.work import Work
+from consumer.codec import UPSERT
+from consumer.mapping.merge import merge_payloads
+from consumer.work import Line, Work
 
 IDLE_WAIT_S = 0.05  # a sender with nothing to wait for re-checks this often (shutdown, flush)
 
 
 class BatchStep:
-    def __init__(self, limit: int, linger_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._batcher: Batcher[Work] = Batcher(limit, linger_s, clock)
+    def __init__(
+        self,
+        limit: int,
+        linger_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        coalesce: bool = True,
+        on_coalesced: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._on_coalesced = on_coalesced
+        self._batcher: Batcher[Line] = Batcher(limit, linger_s, clock, self._merge if coalesce else None)
         self._limit = limit
         self._clock = clock
         self._cond = threading.Condition()
@@ -30,18 +44,28 @@ class BatchStep:
         self._closed = False
 
     def __len__(self) -> int:
-        """Works waiting to join a batch."""
+        """Lines waiting to join a batch."""
         return len(self._batcher)
 
+    def _merge(self, waiting: Line, newcomer: Line) -> bool:
+        if waiting.operation != UPSERT or newcomer.operation != UPSERT:
+            return False  # a DELETE ends a merge: what follows it starts anew
+        assert waiting.payload is not None and newcomer.payload is not None
+        waiting.payload = merge_payloads(waiting.payload, newcomer.payload)
+        waiting.works.extend(newcomer.works)
+        self._on_coalesced()
+        return True
+
     def submit(self, work: Work) -> None:
+        line = Line.of(work)
         with self._cond:
-            ready = self._batcher.add(work)
+            ready = self._batcher.add(line)
             # Wake a sender only when it has something new to act on: a first deadline to wait for,
             # or a full batch (waking one on every event would cost more than the events).
             if ready == 1 or ready == self._limit:
                 self._cond.notify()
 
-    def take(self, timeout_s: float) -> Batch[Work] | None:
+    def take(self, timeout_s: float) -> Batch[Line] | None:
         """The next batch that may go, waiting up to ``timeout_s`` for one (None: none came, or closed)."""
         give_up = self._clock() + timeout_s
         with self._cond:
@@ -59,14 +83,16 @@ class BatchStep:
                 self._cond.wait(max(0.0, min(wait, give_up - now)))
         return None
 
-    def complete(self, batch: Batch[Work]) -> None:
-        """Akeneo answered ``batch`` (or it was abandoned): its identifiers may send their next events."""
+    def complete(self, batch: Batch[Line], retry: Collection[Line] = ()) -> None:
+        """Akeneo answered ``batch`` (or it was abandoned): its products may send their next lines,
+        first the ``retry`` ones, given back because Akeneo did not answer them for good."""
         with self._cond:
+            for line in retry:
+                self._batcher.requeue(line)
             self._batcher.complete(batch)
-            if self._batcher.full():
-                self._cond.notify()
+            self._cond.notify()  # freed products, or a retry with its own time to wait for
 
-    def drop(self, partitions: Collection[Any]) -> list[Work]:
+    def drop(self, partitions: Collection[Any]) -> list[Line]:
         """Forget the waiting works of these partitions (revoked)."""
         with self._cond:
             return self._batcher.drop(partitions)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from consumer.codec import DELETE, ChangeEvent
-from consumer.mapping import MapResult
+from consumer.codec import DELETE, ChangeEvent, ErrorDetail
+from consumer.mapping import MapResult, identifier_problem
 from consumer.service.steps import Step
 from consumer.work import Outcome, Status, Work
 
@@ -30,8 +30,23 @@ class MapStep:
         self._dry_run = dry_run
 
     def submit(self, work: Work) -> None:
-        if work.event.operation != DELETE:
-            result = self._map(work.event)
+        event = work.event
+        if event.operation == DELETE:
+            problem = identifier_problem(event.identifier, event.entity)
+            if problem is not None:  # checked once here, for upserts by the mapping: nothing unsendable goes
+                error: ErrorDetail = {
+                    "property": "identifier",
+                    "attribute": None,
+                    "locale": None,
+                    "scope": None,
+                    "message": problem,
+                }
+                self._answer.submit(
+                    work.answer(Outcome(Status.REJECTED, 422, f"rejected before sending: {problem}", [error]))
+                )
+                return
+        else:
+            result = self._map(event)
             if result.payload is None:
                 self._answer.submit(work.answer(Outcome(Status.REJECTED, 422, INVALID, list(result.errors))))
                 return

@@ -45,6 +45,8 @@ class PipelineSettings:
     dlq_topic: str = "product-changes-dlq"
     dry_run: bool = False
     tombstone_delete: bool = False
+    coalesce: bool = True
+    give_up_s: float = 0.0  # RETRY_GIVE_UP_S: 0 retries a line Akeneo did not answer for good forever
     max_message_bytes: int = 1_000_000
     commit_interval_s: float = 1.0
 
@@ -81,7 +83,8 @@ class Pipeline:
             s.max_message_bytes,
             clock,
         )
-        self.batches = BatchStep(s.batch_limit, s.linger_s, clock)
+        coalesced = metrics.events_coalesced
+        self.batches = BatchStep(s.batch_limit, s.linger_s, clock, s.coalesce, coalesced.inc)
         self.akeneo = AkeneoStep(
             client,
             self.batches,
@@ -92,6 +95,8 @@ class Pipeline:
             self.wake,
             on_auth_error,
             on_rejected,
+            s.give_up_s,
+            clock,
         )
         self.map = MapStep(mapping, self.batches, self.feedback, s.dry_run)
         self.decode = DecodeStep(

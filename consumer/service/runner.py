@@ -135,6 +135,8 @@ class Service:
                     dlq_topic=s.kafka_dlq_topic,
                     dry_run=s.dry_run,
                     tombstone_delete=s.tombstone_delete,
+                    coalesce=s.coalesce,
+                    give_up_s=s.retry_give_up_s,
                     max_message_bytes=max_message_bytes(s),
                 ),
                 self.metrics,

@@ -10,6 +10,7 @@ from consumer.catalog import Catalog
 from consumer.codec import ChangeEvent
 from consumer.devstack.akeneo_sim import load_sample_catalog
 from consumer.mapping import MappingOptions, map_row
+from consumer.mapping.merge import merge_payloads
 
 
 @dataclass
@@ -73,19 +74,28 @@ def _plain(data: Any) -> Any:
 def order_violation(expected: list[dict[str, Any]], applied: list[Any]) -> str | None:
     """Why ``applied`` (the writes Akeneo saw) is not ``expected`` applied in order, or None.
 
-    At least once: a write may be applied again after a crash or a rebalance, so the history
-    may step back; but it may never step forward by more than one (that would apply an event
-    before the one preceding it), and it must end with the last event.
+    A write is the payload of one event, or, with COALESCE on, the merge of a run of consecutive
+    events (``merge_payloads``: what applying them in order gives). At least once: a write may be
+    applied again after a crash or a rebalance, so the history may step back; but it may never
+    step forward past an event not yet applied, and it must end with the last event.
     """
     position = -1
     for write in applied:
-        try:
-            index = expected.index(write, 0)
-        except ValueError:
-            return f"unexpected write {write!r}"
-        if index > position + 1:
-            return f"event {index} applied right after event {position}"
-        position = index
+        end = _run_ending(expected, write, position + 1)
+        if end is None:
+            return f"write {write!r} is no run of events starting at or before event {position + 1}"
+        position = end
     if position != len(expected) - 1:
         return f"ended on event {position} of {len(expected)}"
+    return None
+
+
+def _run_ending(expected: list[dict[str, Any]], write: Any, latest_start: int) -> int | None:
+    """The last event of a run ``expected[a..b]`` (a <= latest_start) whose merge is ``write``."""
+    for start in range(min(latest_start, len(expected) - 1), -1, -1):
+        merged: dict[str, Any] | None = None
+        for end in range(start, len(expected)):
+            merged = expected[end] if merged is None else merge_payloads(merged, expected[end])
+            if merged == write:
+                return end
     return None

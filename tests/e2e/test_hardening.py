@@ -93,19 +93,22 @@ def test_deleting_dot_segments_is_refused_per_product_and_sends_nothing(
     kafka_broker: TansuBroker, sim: AkeneoSimulator, topics: Topics, launch: Launch
 ) -> None:
     """`DELETE /products/..` would be `DELETE /api/rest/v1/` once the HTTP stack resolved it; it used
-    to be reported DELETED. The client refuses to build such a path, per product, beside good deletes."""
+    to be reported DELETED. Deletes get the identifier checks upserts get, before anything is sent
+    (identifiers of spaces only, or of 300 characters, too), per product, beside good deletes."""
     sim.seed_products([{"identifier": "."}, {"identifier": ".."}, {"identifier": "gone-soon"}])
+    bad = [".", "..", "   ", "x" * 300]
     deletes = [
         ChangeEvent(f"del-{n}", 1_790_000_000_000, "DELETE", identifier, {})
-        for n, identifier in enumerate([".", "gone-soon", ".."])
+        for n, identifier in enumerate([".", "gone-soon", "..", "   ", "x" * 300])
     ]
     produce(kafka_broker.bootstrap, topics.input, deletes)
     launch()
     feedback = read_feedback(kafka_broker.bootstrap, topics, {e.event_id for e in deletes})
     answers = {e.identifier: feedback[e.event_id][-1] for e in deletes}
     assert (answers["gone-soon"].status, answers["gone-soon"].status_code) == ("DELETED", 204)
-    for identifier in (".", ".."):
+    reasons = {".": "dot segment", "..": "dot segment", "   ": "whitespace", "x" * 300: "over Akeneo's 255"}
+    for identifier in bad:
         assert (answers[identifier].status, answers[identifier].status_code) == ("REJECTED", 422)
-        assert "cannot be a URL path segment" in (answers[identifier].message or "")
+        assert reasons[identifier] in (answers[identifier].message or "")
     assert set(sim.products) == {".", ".."}
     assert sim.request_count("DELETE") == 1

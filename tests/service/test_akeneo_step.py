@@ -26,13 +26,23 @@ def sim() -> Iterator[AkeneoSimulator]:
 
 
 class Rig:
-    def __init__(self, sim: AkeneoSimulator, retry: RetryPolicy, concurrency: int = 1) -> None:
+    def __init__(
+        self, sim: AkeneoSimulator, retry: RetryPolicy, concurrency: int = 1, give_up_s: float = 0.0
+    ) -> None:
         self.client = AkeneoClient(sim.base_url, CREDS, retry=retry)
         self.batches = BatchStep(limit=100, linger_s=0.0)
         self.out = Recorder()
         self.epochs: dict[tuple[str, int], int] = {}
+        self.metrics = Metrics()
         self.step = AkeneoStep(
-            self.client, self.batches, concurrency, self.out, Metrics(), lambda tp: self.epochs.get(tp, 0)
+            self.client,
+            self.batches,
+            concurrency,
+            self.out,
+            self.metrics,
+            lambda tp: self.epochs.get(tp, 0),
+            give_up_s=give_up_s,
+            line_retry_s=(0.01, 0.05),
         )
 
     def send(self, *works: Work) -> list[Work]:
@@ -129,4 +139,63 @@ def test_answers_for_a_partition_revoked_meanwhile_are_dropped(sim: AkeneoSimula
     wait_until(lambda: rig.step.in_flight == 0, 5, rig.step.poll)
     assert rig.out.works == []
     assert "old" in sim.products  # Akeneo did it; the next owner reads the event again
+    rig.close()
+
+
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"short_answer_rate": 0.5},  # a 200 answer cut short: some lines unanswered, all applied
+        {"garbled_answer_rate": 0.5},  # a 200 answer that is not NDJSON at all
+        {"line_error_rate": 0.3, "line_error_statuses": [429, 503]},  # lines refused on their own
+    ],
+)
+def test_lines_without_an_answer_for_good_are_sent_again_alone_until_answered(
+    sim: AkeneoSimulator, knobs: dict[str, object]
+) -> None:
+    rig = Rig(sim, RetryPolicy(), concurrency=2)
+    sim.set_knobs(seed=7, **knobs)
+    products = [f"p{n}" for n in range(500)]
+    done = rig.send(*(work(p, offset=n) for n, p in enumerate(products)))
+    assert sorted(w.identifier for w in done) == sorted(products)
+    assert {w.outcome.status for w in done if w.outcome} <= {Status.CREATED, Status.UPDATED}
+    assert set(sim.products) == set(products)
+    attempts = [w.outcome.attempts for w in done if w.outcome]
+    assert max(attempts) > 1  # the faults struck
+    # Only unanswered lines went again: Akeneo handled exactly as many lines as the works' attempts.
+    assert sum(sim.stats()["product_lines"].values()) == sum(attempts)
+    retries = rig.metrics.registry.get_sample_value(
+        "akeneo_consumer_akeneo_retries_total", {"reason": "line"}
+    )
+    assert retries == sum(attempts) - len(attempts)
+    rig.close()
+
+
+def test_a_line_refused_until_the_give_up_time_is_failed_with_a_dlq_copy(sim: AkeneoSimulator) -> None:
+    rig = Rig(sim, RetryPolicy(), give_up_s=0.5)
+    sim.set_knobs(line_error_rate=1.0, line_error_statuses=[503])
+    [gone] = rig.send(work("never"))
+    assert gone.outcome is not None
+    assert (gone.outcome.status, gone.outcome.status_code) == (Status.FAILED, 503)
+    assert gone.outcome.attempts >= 2 and "gave up after" in (gone.outcome.message or "")
+    assert (gone.outcome.dlq or "").startswith("Akeneo failed: ")
+    rig.close()
+
+
+def test_changes_of_one_product_waiting_together_go_as_one_line(sim: AkeneoSimulator) -> None:
+    rig = Rig(sim, RetryPolicy())
+    sim.set_knobs(latency_base_s=0.3)
+    first = {"identifier": "c", "values": {"name": [{"locale": None, "scope": None, "data": "one"}]}}
+    rig.batches.submit(work("c", first))
+    wait_until(lambda: rig.step.touching({("t", 0)}))  # in flight: the next two wait behind it
+    second = {
+        "identifier": "c",
+        "values": {"ean": [{"locale": None, "scope": None, "data": "1234567890123"}]},
+    }
+    third = {"identifier": "c", "values": {"name": [{"locale": None, "scope": None, "data": "three"}]}}
+    done = rig.send(work("c", second, offset=1), work("c", third, offset=2))
+    assert len(done) == 3 and all(w.outcome and w.outcome.status_code in (201, 204) for w in done)
+    assert sim.request_count("PATCH", "/api/rest/v1/products") == 2  # 3 events, 2 lines
+    stored = sim.products["c"]["values"]
+    assert stored["name"][0]["data"] == "three" and stored["ean"][0]["data"] == "1234567890123"
     rig.close()
