@@ -6,10 +6,12 @@ flight together and Akeneo applies each key's writes in the order they were read
 items of one ``kind`` only (one endpoint: collection PATCH of products, of models, single
 DELETEs) and leaves when it is full or when its oldest item has waited ``linger_s``.
 
-Two more rules serve the service: an item given back for another try (``requeue``) goes first in
-its key's queue and waits until its ``not_before``; and with a ``coalesce`` function, an item that
-arrives behind another one of its key that is still waiting may be merged into it, so they go to
-Akeneo as one line.
+More rules serve the service: an item given back for another try (``requeue``) goes first in its
+key's queue and waits until its ``not_before``; with a ``coalesce`` function, an item that arrives
+behind another one of its key that is still waiting may be merged into it, so they go to Akeneo
+as one line; and an item with ``blockers`` (items of other keys it depends on, which list it
+among their ``dependents``) is not ready before each of them is complete (a variant product
+waits for the writes to its product models).
 
 Pure data structure: no Kafka, no HTTP, no threads; the pipeline's batch step drives it (and
 locks it: it is shared with the threads that send the batches).
@@ -23,7 +25,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 
 class Batchable(Protocol):
@@ -34,10 +36,12 @@ class Batchable(Protocol):
     def kind(self) -> Hashable: ...  # what may share a request
 
     @property
-    def partition_key(self) -> Hashable: ...  # dropped together on revocation
-
-    @property
     def not_before(self) -> float: ...  # clock time before which it may not go (0: at once)
+
+    blockers: int  # items it waits for
+    dependents: list[Any]  # items waiting for it
+
+    def shed(self, partitions: Collection[Any]) -> bool: ...  # revoked: True when nothing is left
 
 
 ItemT = TypeVar("ItemT", bound=Batchable)
@@ -95,6 +99,8 @@ class Batcher(Generic[ItemT]):
         return 0
 
     def _make_ready(self, key: Hashable, arrived: float, head: ItemT, oldest: bool = False) -> int:
+        if head.blockers:
+            return 0  # made ready by the completion of what it waits for
         if head.not_before > self._clock():
             heapq.heappush(self._delayed, (head.not_before, next(self._tiebreak), key))
             return 0
@@ -150,14 +156,34 @@ class Batcher(Generic[ItemT]):
         self._pending -= len(batch.items)
         return batch
 
-    def complete(self, batch: Batch[ItemT]) -> None:
-        """The batch has its answers: its keys may send their next items."""
+    def last(self, key: Hashable) -> ItemT | None:
+        """The item last queued for ``key`` and still waiting, if any."""
+        queue = self._queues.get(key)
+        return queue[-1][1] if queue else None
+
+    def complete(self, batch: Batch[ItemT], unfinished: Collection[ItemT] = ()) -> None:
+        """The batch has its answers: its keys may send their next items, and what waited for its
+        items may go (but for the ``unfinished`` ones, requeued to be sent again)."""
         for item in batch.items:
             self._busy.discard(item.key)
-            queue = self._queues.get(item.key)
-            if queue:
-                arrived, head = queue[0]
-                self._make_ready(item.key, arrived, head, oldest=True)
+            self._wake(item.key)
+            if item not in unfinished:
+                self._unblock(item)
+
+    def _wake(self, key: Hashable) -> None:
+        queue = self._queues.get(key)
+        if queue and key not in self._busy:
+            arrived, head = queue[0]
+            self._make_ready(key, arrived, head, oldest=True)
+
+    def _unblock(self, item: ItemT) -> None:
+        for dependent in item.dependents:
+            dependent.blockers -= 1
+            if dependent.blockers == 0:
+                queue = self._queues.get(dependent.key)
+                if queue and queue[0][1] is dependent:
+                    self._wake(dependent.key)
+        item.dependents.clear()
 
     def full(self) -> bool:
         """A full batch is ready to go."""
@@ -171,22 +197,25 @@ class Batcher(Generic[ItemT]):
         return min(heads) if heads else None
 
     def drop(self, partition_keys: Collection[Hashable]) -> list[ItemT]:
-        """Remove waiting items of these partitions (revoked); returns what was dropped."""
+        """Shed the waiting items' share of these partitions (revoked); returns the items nothing is
+        left of, which are removed (and no longer hold up what waited for them)."""
         dropped: list[ItemT] = []
         for key in list(self._queues):
             queue = self._queues[key]
-            kept = deque(entry for entry in queue if entry[1].partition_key not in partition_keys)
-            if len(kept) == len(queue):
+            gone = [entry for entry in queue if entry[1].shed(partition_keys)]
+            if not gone:
                 continue
-            dropped.extend(entry[1] for entry in queue if entry[1].partition_key in partition_keys)
+            kept = deque(entry for entry in queue if entry not in gone)
+            dropped.extend(entry[1] for entry in gone)
             for ready in self._ready.values():
                 ready.pop(key, None)
             if kept:
                 self._queues[key] = kept
-                if key not in self._busy:
-                    arrived, head = kept[0]
-                    self._make_ready(key, arrived, head)
             else:
                 del self._queues[key]
         self._pending -= len(dropped)
+        for item in dropped:
+            self._unblock(item)
+        for key in list(self._queues):
+            self._wake(key)
         return dropped

@@ -7,10 +7,11 @@ and the feedback event is built from it and its ``Outcome``. Nothing here knows 
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumer.codec import STATUSES, ChangeEvent, ErrorDetail
+from consumer.codec import PRODUCT_MODEL, STATUSES, UPSERT, ChangeEvent, ErrorDetail
 
 
 class Status(enum.StrEnum):
@@ -64,12 +65,22 @@ class Outcome:
 
 @dataclass(slots=True, eq=False)
 class Work:
-    """One event on its way: the message it came from, the decoded event, what to send, what came of it."""
+    """One event on its way: the message it came from, the decoded event, what to send, what came of it.
+
+    A variant product's row may also write to its product models (``models``: code and payload,
+    root first), and its own write must wait for writes to the models it hangs from (``ancestors``).
+    Each of those writes is a line of its own; ``pending`` counts the lines not answered yet, and
+    ``answers`` collects their answers until the event's ``outcome`` can be told.
+    """
 
     source: Source
     event: ChangeEvent
-    payload: dict[str, Any] | None = None  # the mapped product, for an UPSERT
+    payload: dict[str, Any] | None = None  # the mapped product or product model, for an UPSERT
     outcome: Outcome | None = None
+    models: tuple[tuple[str, dict[str, Any]], ...] = ()
+    ancestors: tuple[str, ...] = ()
+    pending: int = 0
+    answers: list[tuple[Line, Outcome]] = field(default_factory=list)
 
     @property
     def identifier(self) -> str:
@@ -83,14 +94,61 @@ class Work:
         self.outcome = outcome
         return self
 
+    def answered(self, line: Line, outcome: Outcome) -> bool:
+        """Record a line's answer; True (and ``outcome`` set) once every line of the event has one."""
+        self.answers.append((line, outcome))
+        self.pending -= 1
+        if self.pending > 0:
+            return False
+        self.outcome = outcome if len(self.answers) == 1 else _combined(self.answers)
+        return True
+
+
+def _combined(answers: list[tuple[Line, Outcome]]) -> Outcome:
+    """One event's outcome from its own line's answer and its model lines' answers: the own line's
+    status unless a model line was refused or failed, which then wins and is named."""
+    own = next(o for line, o in answers if line.part is None)
+    parts = [(line.part, o) for line, o in answers if line.part is not None]
+    bad = [(code, o) for code, o in parts if o.status in (Status.REJECTED, Status.FAILED)]
+    attempts = max(o.attempts for _, o in answers)
+    written = ", ".join(f'"{code}"' for code, o in parts if o.status not in (Status.REJECTED, Status.FAILED))
+    if not bad:
+        note = f"values of its product model levels written to {written}"
+        message = f"{own.message}; {note}" if own.message else note
+        return Outcome(
+            own.status, own.status_code, message, own.errors, attempts, own.answered_at_ms, own.dlq
+        )
+    worst = next((item for item in bad if item[1].status is Status.REJECTED), bad[0])
+    code, part = worst
+    said = f'the values for product model "{code}" were refused by Akeneo: {part.message}'
+    own_said = f"the product's own values: {own.status.value.lower()}" + (
+        f" ({own.message})" if own.message else ""
+    )
+    also = f"; written to {written}" if written else ""
+    status = Status.FAILED if all(o.status is Status.FAILED for _, o in bad) else Status.REJECTED
+    errors = [e for _, o in bad for e in o.errors] + own.errors
+    return Outcome(
+        status,
+        part.status_code,
+        f"{said}; {own_said}{also}",
+        errors,
+        attempts,
+        own.answered_at_ms,
+        part.dlq or own.dlq,
+    )
+
 
 @dataclass(slots=True, eq=False)
 class Line:
     """What Akeneo receives as one line of a request (or as one DELETE): the payload of one work, or
-    of several works of one product merged (coalescing), each answered with the line's answer.
+    of several works merged (coalescing; always for writes to a product model that variants imply),
+    each answered with the line's answer. ``part`` is the model's code when the line is a variant's
+    write to one of its product models, None when it is the event's own write.
 
     ``attempts`` counts the requests the line has been in; ``first_sent`` (clock time) and
-    ``not_before`` serve the retry of a line Akeneo did not answer for good.
+    ``not_before`` serve the retry of a line Akeneo did not answer for good. ``blockers`` counts the
+    lines it must wait for (a variant waits for its models' writes), ``dependents`` those waiting
+    for it.
     """
 
     works: list[Work]
@@ -98,14 +156,21 @@ class Line:
     entity: str
     operation: str
     identifier: str
+    part: str | None = None
     attempts: int = 0
     first_sent: float | None = None
     not_before: float = 0.0
+    blockers: int = 0
+    dependents: list[Line] = field(default_factory=list)
 
     @classmethod
     def of(cls, work: Work) -> Line:
         e = work.event
         return cls([work], work.payload, e.entity, e.operation, e.identifier)
+
+    @classmethod
+    def model_part(cls, work: Work, code: str, payload: dict[str, Any]) -> Line:
+        return cls([work], payload, PRODUCT_MODEL, UPSERT, code, part=code)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -117,9 +182,10 @@ class Line:
         """What may share a request: one endpoint each."""
         return (self.entity, self.operation)
 
-    @property
-    def partition_key(self) -> tuple[str, int]:
-        return self.works[0].source.tp
+    def shed(self, partitions: Collection[tuple[str, int]]) -> bool:
+        """Forget the works of these partitions (revoked); True when none is left."""
+        self.works = [w for w in self.works if w.source.tp not in partitions]
+        return not self.works
 
 
 def status_for_upsert(code: int) -> Status:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from consumer.batcher import Batcher
@@ -13,6 +14,11 @@ class Ev:
     seq: int = 0
     not_before: float = 0.0
     merged: list[int] = field(default_factory=list)
+    blockers: int = 0
+    dependents: list[Ev] = field(default_factory=list)
+
+    def shed(self, partitions: Collection[tuple[str, int]]) -> bool:
+        return self.partition_key in partitions
 
     @property
     def key(self) -> str:

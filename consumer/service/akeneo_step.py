@@ -83,6 +83,7 @@ class AkeneoStep:
         wake: threading.Event | None = None,
         on_auth_error: Callable[[bool], None] = lambda failing: None,
         on_rejected: Callable[[list[ErrorDetail]], None] = lambda errors: None,
+        on_model_refused: Callable[[str], None] = lambda code: None,
         give_up_s: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         line_retry_s: tuple[float, float] = (LINE_RETRY_BASE_S, LINE_RETRY_CAP_S),
@@ -96,6 +97,7 @@ class AkeneoStep:
         self._wake = wake or threading.Event()
         self._on_auth_error = on_auth_error
         self._on_rejected = on_rejected
+        self._on_model_refused = on_model_refused  # what is known of that model may be wrong
         self._give_up_s = give_up_s
         self._clock = clock
         self._answered: collections.deque[Answered] = collections.deque()
@@ -140,12 +142,15 @@ class AkeneoStep:
                     self._metrics.event_to_answer.observe(max(0.0, waited_s))
             if outcome.status is Status.REJECTED:
                 rejected.extend(outcome.errors)
+                if line.entity == PRODUCT_MODEL:
+                    self._on_model_refused(line.identifier)
             elif outcome.status is Status.FAILED:
                 outcome.dlq = f"Akeneo failed: {outcome.message}"
             for work in line.works:
                 if self._epoch_of(work.source.tp) != work.source.epoch:
                     continue  # revoked while in flight and abandoned (even if assigned again since)
-                self._next.submit(work.answer(outcome))
+                if work.answered(line, outcome):
+                    self._next.submit(work)
         if rejected:
             self._on_rejected(rejected)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from consumer.batcher import Batch, Batcher
-from consumer.codec import UPSERT
+from consumer.codec import PRODUCT_MODEL, UPSERT
 from consumer.mapping.merge import merge_payloads
 from consumer.work import Line, Work
 
@@ -36,7 +36,10 @@ class BatchStep:
         on_coalesced: Callable[[], None] = lambda: None,
     ) -> None:
         self._on_coalesced = on_coalesced
-        self._batcher: Batcher[Line] = Batcher(limit, linger_s, clock, self._merge if coalesce else None)
+        self._coalesce = coalesce
+        self._batcher: Batcher[Line] = Batcher(limit, linger_s, clock, self._merge)
+        # The latest line of each product model not yet complete: what a variant written after it waits for.
+        self._latest_model: dict[tuple[str, str], Line] = {}
         self._limit = limit
         self._clock = clock
         self._cond = threading.Condition()
@@ -50,6 +53,10 @@ class BatchStep:
     def _merge(self, waiting: Line, newcomer: Line) -> bool:
         if waiting.operation != UPSERT or newcomer.operation != UPSERT:
             return False  # a DELETE ends a merge: what follows it starts anew
+        if not (self._coalesce or (waiting.part is not None and newcomer.part is not None)):
+            return False  # writes to a model that variants imply merge always, other lines by COALESCE
+        if newcomer.blockers:
+            return False  # it waits for model writes the waiting line does not: it must not go with it
         assert waiting.payload is not None and newcomer.payload is not None
         waiting.payload = merge_payloads(waiting.payload, newcomer.payload)
         waiting.works.extend(newcomer.works)
@@ -57,13 +64,32 @@ class BatchStep:
         return True
 
     def submit(self, work: Work) -> None:
-        line = Line.of(work)
+        """Queue the event's writes: to its product models first (a variant's), then its own, which
+        waits for the latest write of every model it hangs from that is not complete yet."""
         with self._cond:
-            ready = self._batcher.add(line)
-            # Wake a sender only when it has something new to act on: a first deadline to wait for,
-            # or a full batch (waking one on every event would cost more than the events).
-            if ready == 1 or ready == self._limit:
+            notify = False
+            for code, payload in work.models:
+                notify |= self._add(Line.model_part(work, code, payload))
+            line = Line.of(work)
+            for code in work.ancestors:
+                ahead = self._latest_model.get((PRODUCT_MODEL, code))
+                if ahead is not None:
+                    ahead.dependents.append(line)
+                    line.blockers += 1
+            work.pending = len(work.models) + 1
+            notify |= self._add(line)
+            if notify:
                 self._cond.notify()
+
+    def _add(self, line: Line) -> bool:
+        """Queue ``line``; True when a sender should be woken: it has something new to act on, a first
+        deadline to wait for or a full batch (waking one on every event would cost more than the events)."""
+        ready = self._batcher.add(line)
+        if line.entity == PRODUCT_MODEL:
+            holder = self._batcher.last(line.key)  # the line itself, or the one it merged into
+            if holder is not None:
+                self._latest_model[line.key] = holder
+        return ready == 1 or ready == self._limit
 
     def take(self, timeout_s: float) -> Batch[Line] | None:
         """The next batch that may go, waiting up to ``timeout_s`` for one (None: none came, or closed)."""
@@ -89,13 +115,20 @@ class BatchStep:
         with self._cond:
             for line in retry:
                 self._batcher.requeue(line)
-            self._batcher.complete(batch)
+            self._batcher.complete(batch, retry)
+            for line in batch.items:
+                if line not in retry and self._latest_model.get(line.key) is line:
+                    del self._latest_model[line.key]
             self._cond.notify()  # freed products, or a retry with its own time to wait for
 
     def drop(self, partitions: Collection[Any]) -> list[Line]:
         """Forget the waiting works of these partitions (revoked)."""
         with self._cond:
-            return self._batcher.drop(partitions)
+            dropped = self._batcher.drop(partitions)
+            for line in dropped:
+                if self._latest_model.get(line.key) is line:
+                    del self._latest_model[line.key]
+            return dropped
 
     def flush(self) -> None:
         """Let every waiting work go without lingering (shutdown)."""

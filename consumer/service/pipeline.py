@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import Producer
 
+from consumer.catalog import ModelDirectory
 from consumer.codec import ErrorDetail
 from consumer.metrics import Metrics
 from consumer.service.akeneo_step import AkeneoStep, Client
@@ -26,7 +27,7 @@ from consumer.service.batch_step import BatchStep
 from consumer.service.commit_step import CommitStep
 from consumer.service.decode_step import Decoder, DecodeStep
 from consumer.service.feedback_step import FeedbackEncoder, FeedbackStep
-from consumer.service.map_step import Mapping, MapStep
+from consumer.service.map_step import Lookup, Mapping, MapStep
 from consumer.service.steps import MessageRejected
 from consumer.work import Source
 
@@ -47,6 +48,7 @@ class PipelineSettings:
     tombstone_delete: bool = False
     coalesce: bool = True
     give_up_s: float = 0.0  # RETRY_GIVE_UP_S: 0 retries a line Akeneo did not answer for good forever
+    parent_wait_s: float = 60.0  # PARENT_WAIT_S
     max_message_bytes: int = 1_000_000
     commit_interval_s: float = 1.0
 
@@ -64,9 +66,12 @@ class Pipeline:
         on_auth_error: Callable[[bool], None] = lambda failing: None,
         on_rejected: Callable[[list[ErrorDetail]], None] = lambda errors: None,
         clock: Callable[[], float] = time.monotonic,
+        models: ModelDirectory | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
         s = settings
         self._settings = s
+        self.models = models if models is not None else ModelDirectory()
         self._clock = clock
         self.wake = threading.Event()  # set when an answer waits for poll(): the loop need not sleep
         self._epochs: dict[TP, int] = {}  # bumped at each revocation of a partition
@@ -95,10 +100,13 @@ class Pipeline:
             self.wake,
             on_auth_error,
             on_rejected,
+            self.models.forget,
             s.give_up_s,
             clock,
         )
-        self.map = MapStep(mapping, self.batches, self.feedback, s.dry_run)
+        self.map = MapStep(
+            mapping, self.batches, self.feedback, s.dry_run, self.models, lookup, s.parent_wait_s, clock
+        )
         self.decode = DecodeStep(
             decode, self.commit.register, self.map, self.feedback, metrics, s.tombstone_delete
         )
@@ -124,8 +132,10 @@ class Pipeline:
     def submit(self, source: Source) -> None:
         """Take one message, or raise MessageRejected when full (at ``MAX_BUFFERED_EVENTS``, until
         half of them have finished), or Hold when its partition must be read again later."""
-        open_events = self.commit.open_events
         limit = self._settings.max_buffered
+        # Events waiting for a parent model do not count, up to a bound of their own: a full
+        # pipeline would stop reading the very events (on other partitions) that they wait for.
+        open_events = self.commit.open_events - min(self.map.parked, limit)
         self._full = open_events > limit // 2 if self._full else open_events >= limit
         if self._full:
             raise MessageRejected
@@ -167,6 +177,7 @@ class Pipeline:
             self._wait(WAIT_S)
             self.poll()
         self.akeneo.close()
+        self.map.close()
         settle = self._clock() + SETTLE_S
         while self.akeneo.in_flight and self._clock() < settle:
             self._wait(WAIT_S)

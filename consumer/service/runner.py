@@ -14,7 +14,14 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, Producer
 
-from consumer.catalog import Catalog, CatalogCache, RefreshOutcome, load_catalog
+from consumer.catalog import (
+    Catalog,
+    CatalogCache,
+    ModelDirectory,
+    RefreshOutcome,
+    load_catalog,
+    look_up_model,
+)
 from consumer.clients import (
     akeneo_client,
     consumer_config,
@@ -115,6 +122,7 @@ class Service:
             on_refresh=self._refreshed,
             initial=catalog,
         )
+        models = ModelDirectory()
         codec = make_codec(s.event_format, s.schema_registry_url, s.kafka_results_topic)
         if s.kafka_results_topic:
             codec.prepare()
@@ -122,7 +130,7 @@ class Service:
             producer = Producer(producer_config(s))
             pipeline = Pipeline(
                 codec.decode_change,
-                self._mapping(cache),
+                self._mapping(cache, models),
                 client,
                 producer,
                 codec,
@@ -137,11 +145,14 @@ class Service:
                     tombstone_delete=s.tombstone_delete,
                     coalesce=s.coalesce,
                     give_up_s=s.retry_give_up_s,
+                    parent_wait_s=s.parent_wait_s,
                     max_message_bytes=max_message_bytes(s),
                 ),
                 self.metrics,
                 on_auth_error=self._auth_failing,
                 on_rejected=lambda errors: cache.request_refresh("Akeneo rejected values"),
+                models=models,
+                lookup=lambda code: look_up_model(client, code, models),
             )
             consumer = Consumer(consumer_config(s, on_commit=pipeline.commit.confirmed))
         except KafkaException as exc:
@@ -171,11 +182,12 @@ class Service:
             codec.close()
         return 0
 
-    def _mapping(self, cache: CatalogCache) -> Mapping:
+    def _mapping(self, cache: CatalogCache, models: ModelDirectory) -> Mapping:
         options = MappingOptions.from_settings(self.settings)
 
         def map_event(event: ChangeEvent) -> MapResult:
-            result = mapper_for(cache.current(), options).map(event.identifier, event.values)
+            mapper = mapper_for(cache.current(), options)
+            result = mapper.map_entity(event.entity, event.identifier, event.values, models.get)
             if result.unknown:
                 cache.request_refresh(f"unknown codes: {', '.join(result.unknown[:5])}")
             return result
