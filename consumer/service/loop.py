@@ -233,6 +233,7 @@ class ConsumerLoop:
         self._refused = deque(m for m in self._refused if (m.topic(), m.partition()) not in revoked)
         self._assigned -= revoked
         self._paused -= revoked
+        self._metrics.paused_partitions.set(len(self._paused))
         self._health.assigned = bool(self._assigned)
         for tp in revoked:
             self._held.pop(tp, None)
