@@ -158,6 +158,8 @@ class Pipeline:
         (nothing committed: another consumer may own them already). Their waiting events are
         forgotten, their batches under way cancelled; the next owner reads what is left again."""
         tps = set(partitions)
+        if not commit:
+            self.commit.forget(tps)  # first: a commit falling due in the polls below must not name them
         self.batches.drop(tps)
         deadline = self._clock() + drain_s
         while self.akeneo.touching(tps) and self._clock() < deadline:
