@@ -241,9 +241,9 @@ class FeedbackStep:
         self._acknowledged(d)
 
     def _replace(self, old: _Delivery, new: _Delivery) -> None:
-        self._acknowledged(old)
-        old.entry.left += 1  # the replacement keeps the event waiting
+        old.entry.left += 1  # first: the replacement keeps the event waiting
         self._unacked += 1
+        self._acknowledged(old)
         self._produce(new)
 
     def _acknowledged(self, d: _Delivery) -> None:
