@@ -209,6 +209,7 @@ class FeedbackStep:
             log.warning("feedback of event %s refused (%s); publishing it reduced", work.event.event_id, why)
             value = self._encode(reduced_feedback(feedback_event(work, self._dry_run), self._limit))
             reduced = _Delivery(self, d.entry, "feedback", d.topic, d.key, value, [(H_REDUCED, b"values")])
+            self._metrics.feedback_reduced.inc()
             self._replace(d, reduced)
             return
         if d.kind == "feedback" and self._dlq:
@@ -218,6 +219,7 @@ class FeedbackStep:
                 why,
             )
             reason = f"feedback undeliverable: {why}"
+            self._metrics.dlq_messages.labels(reason_label(reason)).inc()
             self._replace(
                 d,
                 _Delivery(
