@@ -1,0 +1,106 @@
+"""Commits: asynchronous, counted only when the broker confirms them, made again when they fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, TopicPartition
+
+from consumer.service.commit_step import CONFIRM_TIMEOUT_S
+from consumer.service.loop import LoopSettings
+
+from .fakes import kafka_error
+from .rig import TOPIC, Rig
+
+
+@dataclass
+class Reported:
+    """A partition in a commit report (confluent-kafka's TopicPartition.error is read-only)."""
+
+    topic: str
+    partition: int
+    offset: int
+    error: KafkaError | None
+
+
+def test_a_failed_asynchronous_commit_is_made_again(rig: Rig) -> None:
+    rig.consumer.commit_errors.append(kafka_error(KafkaError.REBALANCE_IN_PROGRESS))
+    rig.assign()
+    for n in range(3):
+        rig.produce(f"P{n}", partition=0)
+    rig.drain()
+    rig.turn()  # the confirmation comes with the next consume
+    assert rig.committed(0) == 3
+    assert rig.sample("commits_total", result="error") == 1
+    assert rig.sample("commits_total", result="ok") >= 1
+    assert rig.pipeline.commit.committed_offset((TOPIC, 0)) == 3
+
+
+def test_an_offset_counts_as_committed_only_once_the_broker_confirms_it(rig: Rig) -> None:
+    rig.confirm_commits = False  # the broker commits, its confirmations never arrive
+    rig.assign()
+    rig.produce("A", partition=0)
+    rig.produce("B", partition=0)
+    rig.run_until(lambda: len(rig.consumer.commits) == 1, "a commit made")
+    rig.run_for(CONFIRM_TIMEOUT_S - 1.0)
+    assert rig.pipeline.commit.committed_offset((TOPIC, 0)) is None
+    assert len(rig.consumer.commits) == 1  # one commit under way at a time
+    rig.run_for(2.0)
+    assert rig.consumer.commits == [{(TOPIC, 0): 2}] * 2  # unconfirmed for too long: made again
+    assert rig.sample("commits_total", result="error") == 1
+    rig.confirm_commits = True
+    rig.run_for(CONFIRM_TIMEOUT_S + 2.0, step_s=1.0)
+    assert rig.pipeline.commit.committed_offset((TOPIC, 0)) == 2
+    assert rig.sample("commits_total", result="ok") == 1
+
+
+def test_a_commit_refused_for_one_partition_is_made_again_for_it(rig: Rig) -> None:
+    rig.assign()
+    rig.produce("A", partition=0)
+    rig.produce("B", partition=1)
+    rig.run_until(lambda: rig.pipeline.open_events == 0 and len(rig.feedback()) == 2, "both answered")
+    refused = kafka_error(KafkaError.OFFSET_METADATA_TOO_LARGE)
+
+    def confirm_partly(err: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        reported = [
+            Reported(p.topic, p.partition, p.offset, refused if p.partition else None) for p in partitions
+        ]
+        rig.pipeline.commit.confirmed(err, reported)  # type: ignore[arg-type]
+
+    rig.consumer._on_commit = confirm_partly  # type: ignore[assignment]
+    rig.run_until(lambda: len(rig.consumer.commits) == 1, "a commit made")
+    rig.turn()
+    rig.consumer._on_commit = rig.pipeline.commit.confirmed  # type: ignore[assignment]
+    assert rig.pipeline.commit.committed_offset((TOPIC, 0)) == 1
+    assert rig.pipeline.commit.committed_offset((TOPIC, 1)) is None
+    rig.run_until(lambda: rig.pipeline.commit.committed_offset((TOPIC, 1)) == 1, "committed again")
+    assert rig.consumer.commits[-1] == {(TOPIC, 1): 1}  # only what was refused
+
+
+def test_a_commit_refused_at_revocation_is_counted_not_raised(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(commit_interval_s=60.0, loop=LoopSettings(rebalance_drain_s=1.0))
+    rig.assign()
+    rig.produce("A", partition=0)
+    rig.run_until(lambda: rig.pipeline.open_events == 0 and len(rig.feedback()) == 1, "A answered")
+    rig.consumer.commit_errors.append(kafka_error(KafkaError.REBALANCE_IN_PROGRESS))
+    rig.consumer.revoke([(TOPIC, 0)])
+    rig.turn()
+    assert rig.committed(0) is None
+    assert rig.sample("commits_total", result="error") == 1
+
+
+def test_lag_is_reported_from_the_confirmed_commit(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(loop=LoopSettings(lag_interval_s=5.0))
+    rig.assign(0)
+    for n in range(4):
+        rig.produce(f"P{n}", partition=0)
+    rig.drain()
+    rig.produce("late", partition=0)
+    rig.produce("later", partition=0)
+    rig.producer.hold = True  # read, answered, not acknowledged: not committed
+    rig.run_for(6.0)
+    assert rig.sample("consumer_lag_messages", topic=TOPIC, partition="0") == 2
+    rig.producer.hold = False
+    rig.run_for(6.0)
+    assert rig.sample("consumer_lag_messages", topic=TOPIC, partition="0") == 0
