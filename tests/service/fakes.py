@@ -121,6 +121,10 @@ class FakeAkeneo:
         self._active: Counter[str] = Counter()
         self._blocked: dict[str, bool] = {}  # identifier -> cancellable
         self._cond = threading.Condition()
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
     # --- test hooks -----------------------------------------------------------------------------
     def block(self, *identifiers: str, cancellable: bool = True) -> None:

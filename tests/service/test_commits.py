@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import KafkaError, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from consumer.service.commit_step import CONFIRM_TIMEOUT_S
+from consumer.codec import ChangeEvent
+from consumer.metrics import Metrics
+from consumer.service.commit_step import CONFIRM_TIMEOUT_S, CommitStep
 from consumer.service.loop import LoopSettings
+from consumer.work import Source, Work
 
-from .fakes import kafka_error
+from .fakes import FakeClock, kafka_error
 from .rig import TOPIC, Rig
 
 
@@ -104,3 +107,51 @@ def test_lag_is_reported_from_the_confirmed_commit(make_rig: Callable[..., Rig])
     rig.producer.hold = False
     rig.run_for(6.0)
     assert rig.sample("consumer_lag_messages", topic=TOPIC, partition="0") == 0
+
+
+class RefusingConsumer:
+    """Refuses the first ``refusals`` commits outright (librdkafka raising in ``commit``)."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.commits: list[list[TopicPartition]] = []
+
+    def commit(self, *, offsets: list[TopicPartition], asynchronous: bool = True) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            raise KafkaException(kafka_error(KafkaError._STATE, "not in a group"))
+        self.commits.append(offsets)
+
+
+def finished_step(consumer: RefusingConsumer, clock: FakeClock, metrics: Metrics) -> CommitStep:
+    """A commit step bound to ``consumer`` with offset 7 of partition 0 finished."""
+    step = CommitStep(metrics, interval_s=1.0, clock=clock)
+    step.bind(consumer)
+    source = Source(TOPIC, 0, 7, b"k", b"v")
+    step.register(source)
+    step.submit(Work(source, ChangeEvent("e", 0, "UPSERT", "k", {})))
+    return step
+
+
+def test_a_commit_the_consumer_refuses_outright_is_made_again_at_the_next_interval() -> None:
+    clock, consumer, metrics = FakeClock(), RefusingConsumer(refusals=1), Metrics()
+    step = finished_step(consumer, clock, metrics)
+    clock.advance(1.0)
+    step.poll()
+    assert consumer.commits == []
+    assert metrics.registry.get_sample_value("akeneo_consumer_commits_total", {"result": "error"}) == 1
+    clock.advance(1.0)
+    step.poll()
+    assert [(p.partition, p.offset) for p in consumer.commits[0]] == [(0, 8)]
+
+
+def test_a_commit_with_nothing_to_commit_is_no_error() -> None:
+    clock, consumer, metrics = FakeClock(), RefusingConsumer(refusals=0), Metrics()
+    step = finished_step(consumer, clock, metrics)
+    clock.advance(1.0)
+    step.poll()
+    step.confirmed(kafka_error(KafkaError._NO_OFFSET), [])
+    assert step.committed_offset((TOPIC, 0)) is None
+    assert metrics.registry.get_sample_value("akeneo_consumer_commits_total", {"result": "error"}) == 0
+    step.join(0.0)  # joining commits what finished, synchronously
+    assert len(consumer.commits) == 2 and step.committed_offset((TOPIC, 0)) == 8

@@ -193,3 +193,21 @@ def test_metrics_count_events_by_status(rig: Rig) -> None:
     assert counts == {"CREATED": 1, "UPDATED": 1, "REJECTED": 1, "SKIPPED": 1}
     assert rig.sample("buffered_events") == 0
     assert rig.sample("batch_size_events_count") >= 1
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [(None, "FAILED", 0), (AkeneoApiError(403, 403, "Access forbidden"), "REJECTED", 403)],
+)
+def test_a_delete_akeneo_does_not_answer_or_refuses(
+    rig: Rig, error: AkeneoApiError | None, status: str, code: int
+) -> None:
+    if error is None:
+        rig.akeneo.unavailable = 1
+    rig.akeneo.api_error = error
+    rig.assign()
+    rig.produce("P", "DELETE", partition=0)
+    rig.drain()
+    [event] = rig.feedback()
+    assert (event.operation, event.status, event.status_code) == ("DELETE", status, code)
+    assert len(rig.dlq()) == (status == "FAILED")

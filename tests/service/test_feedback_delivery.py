@@ -131,3 +131,14 @@ def test_a_fatal_producer_error_stops_the_loop_with_nothing_committed_past_it(ri
     with pytest.raises(KafkaException):
         rig.run_for(5.0)
     assert rig.committed(0) is None
+
+
+def test_feedback_that_fits_in_no_form_is_counted_and_let_go(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(max_message_bytes=2048)
+    rig.assign()
+    rig.produce("I" * 1500, partition=0)  # the key alone leaves no room for the event
+    rig.produce("next", partition=0)
+    rig.drain()
+    assert [e.identifier for e in rig.feedback()] == ["next"]
+    assert rig.sample("feedback_dropped_total", kind="too_large") == 1
+    assert rig.committed(0) == 2

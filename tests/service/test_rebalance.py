@@ -131,3 +131,14 @@ def test_lost_partitions_commit_nothing_and_are_read_again_when_assigned_back(
     rig.assign(0)
     rig.drain()
     assert rig.statuses() == {"A": ["CREATED", "UPDATED"], "B": ["CREATED", "UPDATED"], "C": ["UPDATED"]}
+
+
+def test_revocation_ends_a_wait_for_refused_credentials(make_rig: Callable[..., Rig]) -> None:
+    rig = revoking(make_rig)
+    rig.akeneo.auth_failures = 1_000_000  # refused until someone fixes them in Akeneo
+    rig.produce("A", partition=0)
+    rig.run_until(lambda: not rig.health.akeneo_reachable, "readiness failing")
+    rig.consumer.revoke([(TOPIC, 0)])
+    rig.turn()
+    rig.run_until(lambda: rig.pipeline.akeneo.in_flight == 0, "the batch given up")
+    assert rig.feedback() == [] and rig.committed(0) is None
