@@ -38,10 +38,11 @@ def test_a_registry_outage_holds_the_partition_and_reads_it_again_from_the_held_
 def test_a_held_partition_stays_paused_while_the_pipeline_is_full_and_resumes_with_it(
     make_rig: Callable[..., Rig],
 ) -> None:
-    rig = make_rig(max_buffered=2, loop=LoopSettings(pause_after_s=0.0))
+    rig = make_rig(max_buffered=2, coalesce=False, loop=LoopSettings(pause_after_s=0.0))
     rig.akeneo.block("A", "B")
     rig.registry_fails.add("X")
-    rig.produce("X", partition=0)
+    for _ in range(3):
+        rig.produce("X", partition=0)
     rig.produce("A", partition=1)
     rig.produce("B", partition=1)
     rig.produce("C", partition=1)
@@ -54,3 +55,4 @@ def test_a_held_partition_stays_paused_while_the_pipeline_is_full_and_resumes_wi
     rig.akeneo.release()
     rig.drain()
     assert sorted(rig.statuses()) == ["A", "B", "C", "X"]
+    assert rig.akeneo.writes["X"] == ["0", "1", "2"]  # read again from the held offset, in order
