@@ -107,6 +107,10 @@ def test_lag_is_reported_from_the_confirmed_commit(make_rig: Callable[..., Rig])
     rig.producer.hold = False
     rig.run_for(6.0)
     assert rig.sample("consumer_lag_messages", topic=TOPIC, partition="0") == 0
+    rig.consumer.revoke([(TOPIC, 0)])
+    rig.turn()
+    lag = rig.metrics.registry.get_sample_value
+    assert lag("akeneo_consumer_consumer_lag_messages", {"topic": TOPIC, "partition": "0"}) is None
 
 
 class RefusingConsumer:

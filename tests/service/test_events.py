@@ -193,6 +193,7 @@ def test_metrics_count_events_by_status(rig: Rig) -> None:
     assert counts == {"CREATED": 1, "UPDATED": 1, "REJECTED": 1, "SKIPPED": 1}
     assert rig.sample("buffered_events") == 0
     assert rig.sample("batch_size_events_count") >= 1
+    assert rig.sample("event_to_answer_seconds_count") == 2  # the events Akeneo answered
 
 
 @pytest.mark.parametrize(
@@ -211,3 +212,13 @@ def test_a_delete_akeneo_does_not_answer_or_refuses(
     [event] = rig.feedback()
     assert (event.operation, event.status, event.status_code) == ("DELETE", status, code)
     assert len(rig.dlq()) == (status == "FAILED")
+
+
+def test_without_a_results_topic_only_dlq_copies_are_published(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(results_topic="")
+    rig.assign()
+    rig.produce("P", partition=0)
+    rig.produce_raw(b"broken", b"{not json", partition=0)
+    rig.drain()
+    assert rig.feedback() == [] and len(rig.dlq()) == 1
+    assert rig.akeneo.writes == {"P": ["0"]}

@@ -67,3 +67,17 @@ def test_an_unanswered_request_holds_its_partitions_commit_below_it_while_others
     rig.drain()
     assert rig.committed(0) == 9
     assert rig.statuses()["X"] == ["CREATED"]
+
+
+def test_a_batch_leaves_as_soon_as_it_is_full_or_its_linger_is_over(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(batch_limit=3, linger_s=1.0)
+    rig.assign()
+    for identifier in ("A", "B", "C", "D"):
+        rig.produce(identifier, partition=0)
+    rig.run_until(lambda: rig.akeneo.calls == 1, "the full batch sent")
+    assert sorted(rig.akeneo.writes) == ["A", "B", "C"]  # without lingering
+    rig.turn(3)
+    assert rig.akeneo.calls == 1  # D lingers...
+    rig.clock.advance(1.0)
+    rig.run_until(lambda: "D" in rig.akeneo.writes, "D sent")  # ...until its linger is over
+    assert rig.akeneo.calls == 2

@@ -142,3 +142,22 @@ def test_revocation_ends_a_wait_for_refused_credentials(make_rig: Callable[..., 
     rig.turn()
     rig.run_until(lambda: rig.pipeline.akeneo.in_flight == 0, "the batch given up")
     assert rig.feedback() == [] and rig.committed(0) is None
+
+
+def test_a_partition_assigned_back_waits_for_its_old_request_and_ignores_its_answer(
+    make_rig: Callable[..., Rig],
+) -> None:
+    rig = revoking(make_rig)
+    rig.akeneo.block("P", cancellable=False)
+    rig.produce("P", partition=0)
+    rig.run_until(lambda: rig.akeneo.waiting == 1, "the request on the wire")
+    rig.consumer.revoke([(TOPIC, 0)])
+    rig.turn()
+    rig.consumer.assign([(TOPIC, 0)])  # back to us before the old request returned
+    rig.run_until(lambda: rig.pipeline.open_events == 1, "the event read again")
+    rig.run_for(3.0)
+    assert rig.akeneo.calls == 1  # the product's new write waits for the one on the wire
+    rig.akeneo.release()
+    rig.drain()
+    assert rig.akeneo.writes["P"] == ["0", "0"]
+    assert [(e.identifier, e.status) for e in rig.feedback()] == [("P", "UPDATED")]  # the new answer only
