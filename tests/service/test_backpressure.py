@@ -7,6 +7,7 @@ from collections.abc import Callable
 from consumer.service.loop import LoopSettings
 
 from .rig import TOPIC, Rig
+from .support import wait_until
 
 MAX_BUFFERED = 20
 
@@ -26,7 +27,8 @@ def test_a_full_pipeline_stops_reading_pauses_after_a_while_and_resumes_when_hal
     for n, identifier in enumerate(identifiers):
         rig.produce(identifier, partition=n % 2)
     rig.assign(0, 1)
-    rig.run_until(lambda: rig.akeneo.waiting == MAX_BUFFERED, "the pipeline full")
+    rig.run_until(lambda: rig.pipeline.open_events == MAX_BUFFERED, "the pipeline full")
+    wait_until(lambda: rig.akeneo.waiting == MAX_BUFFERED)  # the senders take them without turns
     rig.turn(5)
     consumed = rig.sample("events_consumed_total", topic=TOPIC)
     assert consumed == MAX_BUFFERED  # it stopped reading at MAX_BUFFERED_EVENTS

@@ -55,7 +55,7 @@ def test_the_commit_waits_for_the_reduced_feedback_to_be_acknowledged(make_rig: 
         [kafka_error(KafkaError.MSG_SIZE_TOO_LARGE), kafka_error(KafkaError._TRANSPORT)]
     )
     rig.produce("A", partition=0)
-    rig.turn(3)
+    rig.run_until(lambda: rig.sample("feedback_delivery_errors_total") == 2, "both deliveries failed")
     rig.clock.advance(0.2)  # commits are due, the reduced feedback's retry (0.25 s at the soonest) not yet
     rig.turn(3)
     assert rig.feedback() == []
