@@ -9,7 +9,16 @@ from typing import Any
 
 from confluent_kafka import KafkaError, TopicPartition
 
-from consumer.codec import DELETE, UPSERT, ChangeEvent, ErrorDetail, FeedbackEvent, JsonCodec, RegistryError
+from consumer.codec import (
+    DELETE,
+    UPSERT,
+    ChangeEvent,
+    ErrorDetail,
+    FeedbackEvent,
+    JsonCodec,
+    RegistryError,
+    Values,
+)
 from consumer.devstack.memory_kafka import MemoryBroker, MemoryConsumer, MemoryMessage
 from consumer.health_server import Health
 from consumer.mapping import MapResult
@@ -67,7 +76,8 @@ class Rig:
         self.health.akeneo_reachable = True
         self.registry_fails: set[str] = set()  # identifiers whose schema the registry cannot serve now
         self.decode_attempts: Counter[str] = Counter()
-        self.confirm_commits = True  # False: the broker's commit confirmations are lost
+        # Where the broker's commit confirmations go (None: they are lost on the way).
+        self.commit_report: Callable[[KafkaError | None, list[Any]], None] | None = None
         self.peak_open = 0
         self.rejected: list[ErrorDetail] = []
         self.settings = PipelineSettings(
@@ -88,6 +98,7 @@ class Rig:
         )
         self.consumer = ClockedConsumer(self.broker, self.clock, self._confirmed)
         self.pipeline.commit.bind(self.consumer)
+        self.commit_report = self.pipeline.commit.confirmed
         self.loop_settings = loop or LoopSettings()
         self.loop = ConsumerLoop(
             self.consumer,  # type: ignore[arg-type]
@@ -109,8 +120,8 @@ class Rig:
         return self.codec.decode_change(value, topic, key)
 
     def _confirmed(self, err: KafkaError | None, partitions: list[TopicPartition]) -> None:
-        if self.confirm_commits:
-            self.pipeline.commit.confirmed(err, partitions)
+        if self.commit_report is not None:
+            self.commit_report(err, partitions)
 
     def _auth_failing(self, failing: bool) -> None:
         self.health.akeneo_reachable = not failing
@@ -127,9 +138,8 @@ class Rig:
     ) -> MemoryMessage:
         """The identifier's next change event (its ``seq`` value counts them), on its key's partition."""
         seq = self._seq[identifier] = self._seq.get(identifier, -1) + 1
-        if operation != DELETE:
-            values = {"seq": str(seq), **values}
-        event = ChangeEvent(f"{identifier}-{seq}", 1_700_000_000_000, operation, identifier, values)
+        row: Values = {"seq": str(seq), **values} if operation != DELETE else dict(values)
+        event = ChangeEvent(f"{identifier}-{seq}", 1_700_000_000_000, operation, identifier, row)
         return self.produce_raw(identifier.encode(), self.codec.encode_change(event, TOPIC), partition)
 
     def produce_raw(

@@ -41,7 +41,7 @@ def test_a_failed_asynchronous_commit_is_made_again(rig: Rig) -> None:
 
 
 def test_an_offset_counts_as_committed_only_once_the_broker_confirms_it(rig: Rig) -> None:
-    rig.confirm_commits = False  # the broker commits, its confirmations never arrive
+    rig.commit_report = None  # the broker commits, its confirmations never arrive
     rig.assign()
     rig.produce("A", partition=0)
     rig.produce("B", partition=0)
@@ -52,7 +52,7 @@ def test_an_offset_counts_as_committed_only_once_the_broker_confirms_it(rig: Rig
     rig.run_for(2.0)
     assert rig.consumer.commits == [{(TOPIC, 0): 2}] * 2  # unconfirmed for too long: made again
     assert rig.sample("commits_total", result="error") == 1
-    rig.confirm_commits = True
+    rig.commit_report = rig.pipeline.commit.confirmed
     rig.run_for(CONFIRM_TIMEOUT_S + 2.0, step_s=1.0)
     assert rig.pipeline.commit.committed_offset((TOPIC, 0)) == 2
     assert rig.sample("commits_total", result="ok") == 1
@@ -71,10 +71,10 @@ def test_a_commit_refused_for_one_partition_is_made_again_for_it(rig: Rig) -> No
         ]
         rig.pipeline.commit.confirmed(err, reported)  # type: ignore[arg-type]
 
-    rig.consumer._on_commit = confirm_partly  # type: ignore[assignment]
+    rig.commit_report = confirm_partly
     rig.run_until(lambda: len(rig.consumer.commits) == 1, "a commit made")
     rig.turn()
-    rig.consumer._on_commit = rig.pipeline.commit.confirmed  # type: ignore[assignment]
+    rig.commit_report = rig.pipeline.commit.confirmed
     assert rig.pipeline.commit.committed_offset((TOPIC, 0)) == 1
     assert rig.pipeline.commit.committed_offset((TOPIC, 1)) is None
     rig.run_until(lambda: rig.pipeline.commit.committed_offset((TOPIC, 1)) == 1, "committed again")

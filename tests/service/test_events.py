@@ -170,9 +170,14 @@ def test_refused_credentials_fail_readiness_until_akeneo_takes_them_again(
     rig.health.assigned = True
     rig.akeneo.auth_failures = 3
     readiness: list[bool] = []
+
+    def committed_noting_readiness() -> bool:
+        readiness.append(rig.health.akeneo_reachable)
+        return rig.all_committed()
+
     rig.assign()
     rig.produce("P", partition=0)
-    rig.run_until(lambda: readiness.append(rig.health.akeneo_reachable) or rig.all_committed(), "committed")
+    rig.run_until(committed_noting_readiness, "committed")
     assert False in readiness and rig.health.akeneo_reachable
     assert rig.statuses() == {"P": ["CREATED"]}  # the product did nothing wrong
 
