@@ -145,6 +145,24 @@ def test_a_fatal_kafka_error_stops_the_service_in_one_line(kafka: Kafka) -> None
         runner.Service(SETTINGS).run()
 
 
+def test_a_stop_during_start_up_ends_it_before_anything_is_consumed(
+    kafka: Kafka, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loading = threading.Event()
+
+    def unanswered(settings: Settings, stop: threading.Event) -> Catalog:
+        loading.set()
+        stop.wait(30)  # retrying a failing PIM until the stop interrupts it, then giving up
+        raise ConsumerError("cannot load the catalog from Akeneo: cancelled")
+
+    monkeypatch.setattr(runner, "load_startup_catalog", unanswered)
+    service = runner.Service(SETTINGS)
+    stop = serve(service)
+    wait_until(loading.is_set, 10)
+    assert stop() == 0
+    assert kafka.consumer is None
+
+
 def test_inactive_serves_health_and_consumes_nothing(kafka: Kafka) -> None:
     service = runner.Service(Settings(active=False, metrics_port=0))
     stop = serve(service)
