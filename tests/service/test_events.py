@@ -227,3 +227,14 @@ def test_without_a_results_topic_only_dlq_copies_are_published(make_rig: Callabl
     rig.drain()
     assert rig.feedback() == [] and len(rig.dlq()) == 1
     assert rig.akeneo.writes == {"P": ["0"]}
+
+
+def test_a_delete_of_an_identifier_akeneo_cannot_take_is_rejected_before_sending(rig: Rig) -> None:
+    rig.assign()
+    rig.produce("..", "DELETE", partition=0)  # as a URL path segment it would delete elsewhere
+    rig.drain()
+    [event] = rig.feedback()
+    assert (event.status, event.status_code) == ("REJECTED", 422)
+    assert "dot segment" in (event.message or "")
+    assert [e["property"] for e in event.errors] == ["identifier"]
+    assert rig.akeneo.calls == 0
