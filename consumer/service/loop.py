@@ -120,7 +120,9 @@ class ConsumerLoop:
             try:
                 self._submit(message)
             except MessageRejected:
-                self._refused = messages
+                # Messages of a partition held meanwhile are read again from its held offset: keeping
+                # them here would offer them before the ones they follow.
+                self._refused = deque(m for m in messages if (m.topic(), m.partition()) not in self._held)
                 if self._refused_since is None:
                     self._refused_since = self._clock()
                 return

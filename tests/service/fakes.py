@@ -107,6 +107,7 @@ class FakeAkeneo:
     def __init__(self) -> None:
         self.products: dict[str, dict[str, Any]] = {}
         self.writes: defaultdict[str, list[str | None]] = defaultdict(list)
+        self.log: list[str] = []  # every identifier (or model code) written, in the order it happened
         self.calls = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -233,6 +234,7 @@ class FakeAkeneo:
             detail = invalid_detail(values["reject"])
             return LineResult(line, identifier, 422, "Validation failed.", [detail], attempts=1)
         self.writes[identifier].append(values.get("seq"))
+        self.log.append(identifier)
         existed = identifier in self.products
         self.products[identifier] = product
         return LineResult(line, identifier, 204 if existed else 201, attempts=1)

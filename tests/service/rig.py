@@ -9,6 +9,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, TopicPartition
 
+from consumer.catalog import ModelDirectory, ModelInfo
 from consumer.codec import (
     DELETE,
     UPSERT,
@@ -61,6 +62,9 @@ class Rig:
         loop: LoopSettings | None = None,
         producer_max_bytes: int = 1_000_000,
         partitions: int = PARTITIONS,
+        mapping: Callable[[ChangeEvent], MapResult] = fake_mapping,
+        lookup: Callable[[str], ModelInfo | None] | None = None,
+        models: ModelDirectory | None = None,
         **pipeline: Any,
     ) -> None:
         self.clock = FakeClock()
@@ -85,7 +89,7 @@ class Rig:
         )
         self.pipeline = Pipeline(
             self._decode,
-            fake_mapping,
+            mapping,
             self.akeneo,
             self.producer,  # type: ignore[arg-type]
             self.codec,
@@ -95,6 +99,8 @@ class Rig:
             on_rejected=self.rejected.extend,
             clock=self.clock,
             wake=FakeWake(self.clock),
+            models=models,
+            lookup=lookup,
         )
         self.consumer = ClockedConsumer(self.broker, self.clock, self._confirmed)
         self.pipeline.commit.bind(self.consumer)
@@ -141,6 +147,9 @@ class Rig:
         row: Values = {"seq": str(seq), **values} if operation != DELETE else dict(values)
         event = ChangeEvent(f"{identifier}-{seq}", 1_700_000_000_000, operation, identifier, row)
         return self.produce_raw(identifier.encode(), self.codec.encode_change(event, TOPIC), partition)
+
+    def produce_event(self, event: ChangeEvent) -> MemoryMessage:
+        return self.produce_raw(event.identifier.encode(), self.codec.encode_change(event, TOPIC))
 
     def produce_raw(
         self, key: bytes | None, value: bytes | None, partition: int | None = None, headers: Any = None
