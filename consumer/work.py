@@ -96,11 +96,17 @@ class Work:
 
     def answered(self, line: Line, outcome: Outcome) -> bool:
         """Record a line's answer; True (and ``outcome`` set) once every line of the event has one."""
-        self.answers.append((line, outcome))
         self.pending -= 1
+        if self.pending == 0 and not self.answers:  # one line, the usual case: its answer is the event's
+            self.outcome = outcome
+            return True
+        self.answers.append((line, outcome))
         if self.pending > 0:
             return False
-        self.outcome = outcome if len(self.answers) == 1 else _combined(self.answers)
+        self.outcome = _combined(self.answers)
+        # Lines hold their works: dropping them here leaves no reference cycle for the garbage
+        # collector to find (reference counting frees the event at once).
+        self.answers = []
         return True
 
 

@@ -116,8 +116,10 @@ class MapStep:
                 if result.model.code in self._waits:
                     self._known.append(result.model.code)
             work.payload = result.payload
-            work.models = tuple((m.code, m.payload) for m in result.models)
-            work.ancestors = self._ancestors(result.payload)
+            if result.models:  # ModelWrite tuples are (code, payload) pairs
+                work.models = result.models
+            if "parent" in result.payload:
+                work.ancestors = self._ancestors(result.payload)
         if self._dry_run:
             self._answer.submit(work.answer(Outcome(Status.SKIPPED, 0, DRY_RUN)))
             return None
