@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -186,6 +186,20 @@ class MapStep:
             "message": message,
         }
         self._reject(work, f"rejected before sending: {message}", [error])
+
+    def drop(self, partitions: Collection[tuple[str, int]]) -> None:
+        """Forget the waiting events of these partitions (revoked): the next owner reads them again."""
+        for key, queue in list(self._parked.items()):
+            kept = deque(entry for entry in queue if entry[0].source.tp not in partitions)
+            self.parked -= len(queue) - len(kept)
+            if kept:
+                self._parked[key] = kept
+                continue
+            del self._parked[key]
+            code = self._waiting_on.pop(key, None)
+            wait = self._waits.get(code) if code is not None else None
+            if wait is not None:
+                wait.keys.discard(key)
 
     def poll(self) -> None:
         if not self._waits:

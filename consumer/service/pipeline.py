@@ -160,6 +160,7 @@ class Pipeline:
         tps = set(partitions)
         if not commit:
             self.commit.forget(tps)  # first: a commit falling due in the polls below must not name them
+        self.map.drop(tps)
         self.batches.drop(tps)
         deadline = self._clock() + drain_s
         while self.akeneo.touching(tps) and self._clock() < deadline:

@@ -203,3 +203,22 @@ def test_an_events_feedback_names_the_model_part_akeneo_refused() -> None:
     assert 'product model "sub" were refused' in message and "own values: created" in message
     assert 'written to "root"' in message
     assert work.outcome.errors == refused.errors
+
+
+def test_events_waiting_for_a_parent_are_forgotten_with_their_revoked_partition(
+    rig_with_models: Callable[..., tuple[Rig, Akeneo]],
+) -> None:
+    rig, _ = rig_with_models()
+    tree = clothing_tree(1, "clothing_size", sizes=1, seed=7)
+    (root,), (variant,) = tree.roots, tree.variants
+    rig.produce_event(variant)
+    rig.assign()
+    rig.run_for(1.0)
+    assert rig.pipeline.map.parked == 1
+    partition = rig.partition_of(variant.identifier)
+    rig.consumer.revoke([("in", partition)])
+    rig.turn()
+    assert rig.pipeline.map.parked == 0 and rig.pipeline.open_events == 0
+    rig.produce_event(root)  # the model comes: nothing of the revoked partition is written
+    rig.run_for(2.0)
+    assert variant.identifier not in rig.akeneo.log and rig.committed(partition) is None
