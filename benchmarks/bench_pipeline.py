@@ -31,7 +31,7 @@ from consumer.mapping import mapper_for
 from consumer.metrics import Metrics
 from consumer.service.loop import ConsumerLoop, LoopSettings
 from consumer.service.pipeline import Pipeline, PipelineSettings
-from consumer.service.runner import tune_gc
+from consumer.service.runner import tune_runtime
 
 
 class NullClient:
@@ -84,7 +84,7 @@ def run(events: int, event_format: str, sim: SimProcess | None) -> tuple[float, 
     pipeline.commit.bind(consumer)
     loop = ConsumerLoop(consumer, "in", pipeline, LoopSettings(), metrics, Health())  # type: ignore[arg-type]
     loop.subscribe()
-    tune_gc()  # as the service does before its loop starts
+    tune_runtime()  # as the service does before its loop starts
     consumer.assign(("in", p) for p in range(4))
     started_cpu, started = time.process_time(), time.perf_counter()
     target = {("in", p): len(broker.topics["in"][p]) for p in range(4)}

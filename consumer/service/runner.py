@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -48,13 +49,19 @@ log = logging.getLogger("consumer")
 # heap now and then) cost a third of the service's CPU per event (benchmarks/RESULTS.md): events
 # allocate many short-lived objects, freed by reference counting, and almost no cycles.
 GC_THRESHOLDS = (50_000, 20, 100)
+# The loop's thread holds the GIL for long stretches of mapping; an Akeneo sender whose answer has
+# arrived waits for it up to the switch interval (5 ms by default) at every step of reading the
+# answer. With a 25 ms request that idled the senders a third of the time (benchmarks/RESULTS.md).
+SWITCH_INTERVAL_S = 0.001
 
 
-def tune_gc() -> None:
-    """Collect cycles less often; what start-up built (modules, the first catalog) is never scanned."""
+def tune_runtime() -> None:
+    """Collect cycles less often (what start-up built, modules and the first catalog, is never
+    scanned again) and hand the GIL over sooner to a thread that waits for it."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 class Service:
@@ -170,7 +177,7 @@ class Service:
         )
         if self._stop.is_set():
             self._loop.request_stop()
-        tune_gc()
+        tune_runtime()
         cache.start()
         try:
             self._loop.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import os
 import signal
 import threading
@@ -70,7 +71,7 @@ def kafka(monkeypatch: pytest.MonkeyPatch) -> Kafka:
     monkeypatch.setattr(
         runner, "load_startup_catalog", lambda s, stop: Catalog.from_json(load_sample_catalog())
     )
-    monkeypatch.setattr(runner, "tune_gc", lambda: None)  # it freezes the test process's heap
+    monkeypatch.setattr(runner, "tune_runtime", lambda: None)  # it freezes the test process's heap
     return kafka
 
 
@@ -200,11 +201,13 @@ def test_sigterm_asks_the_service_to_drain_and_stop(monkeypatch: pytest.MonkeyPa
     assert runner.run_service(SETTINGS) == 0
 
 
-def test_tune_gc_collects_less_often() -> None:
-    before = gc.get_threshold()
+def test_tune_runtime_collects_less_often_and_hands_the_gil_over_sooner() -> None:
+    before, interval = gc.get_threshold(), sys.getswitchinterval()
     try:
-        runner.tune_gc()
+        runner.tune_runtime()
         assert gc.get_threshold() == runner.GC_THRESHOLDS
+        assert sys.getswitchinterval() == runner.SWITCH_INTERVAL_S < interval
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+        sys.setswitchinterval(interval)
