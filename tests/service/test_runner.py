@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
-import sys
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
