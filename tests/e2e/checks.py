@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from consumer.codec import ChangeEvent, FeedbackEvent
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
+from consumer.devstack.sample_data import sample_events
 
-from .harness import Topics, committed, produced_per_partition, wait_for
+from .harness import Topics, committed, produce, produced_per_partition, read_feedback, wait_for
 from .oracle import Expectation, values_of
 
 
@@ -68,3 +69,23 @@ def assert_all_committed(broker: TansuBroker, topics: Topics, timeout_s: float =
         return all(offsets.get(p, -1) == n for p, n in produced.items() if n > 0)
 
     wait_for(caught_up, timeout_s, f"committed offsets to reach {produced}")
+
+
+def assert_restart_repeats_nothing(
+    broker: TansuBroker, sim: AkeneoSimulator, topics: Topics, restart: Callable[[], object]
+) -> dict[str, list[FeedbackEvent]]:
+    """A service started again (``restart()``, the first one stopped) on the same group sends Akeneo
+    nothing and feeds nothing back a second time: everything was committed. One new event on each
+    partition marks how far it has read; returns all the feedback there is, by event id."""
+    sim.reset_stats()
+    restart()
+    sentinels = list(sample_events(topics.partitions, seed=97, invalid_every=0, prefix="SENTINEL"))
+    for partition, event in enumerate(sentinels):
+        produce(broker.bootstrap, topics.input, [event], partition=partition)
+    read_feedback(broker.bootstrap, topics, {e.event_id for e in sentinels})
+    assert_all_committed(broker, topics)
+    feedback = read_feedback(broker.bootstrap, topics, set())  # all of it: everything was committed
+    assert not {event_id: len(fbs) for event_id, fbs in feedback.items() if len(fbs) > 1}
+    lines = sum(sim.stats()["product_lines"].values())
+    assert (lines, sim.request_count("DELETE")) == (len(sentinels), 0)
+    return feedback

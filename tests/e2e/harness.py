@@ -130,18 +130,21 @@ def produce(
     event_format: str = "json",
     registry_url: str | None = None,
     raw: Iterable[tuple[bytes | None, bytes | None]] = (),
+    partition: int = -1,
 ) -> int:
-    """Publish events (keyed by identifier) and raw (key, value) pairs; returns how many."""
+    """Publish events (keyed by identifier) and raw (key, value) pairs, to ``partition`` if given
+    (else by key); returns how many."""
     codec = make_codec(event_format, schema_registry_url=registry_url)
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True})
     count = 0
     for event in events:
-        producer.produce(topic, key=event.identifier.encode(), value=codec.encode_change(event, topic))
+        encoded = codec.encode_change(event, topic)
+        producer.produce(topic, key=event.identifier.encode(), value=encoded, partition=partition)
         count += 1
         if count % 1000 == 0:
             producer.poll(0)
     for key, value in raw:
-        producer.produce(topic, key=key, value=value)
+        producer.produce(topic, key=key, value=value, partition=partition)
         count += 1
     assert producer.flush(30) == 0
     return count
