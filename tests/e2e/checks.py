@@ -10,7 +10,7 @@ from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
 
 from .harness import Topics, committed, produce, produced_per_partition, read_feedback, wait_for
-from .oracle import Expectation, values_of
+from .oracle import Expectation, order_violation, values_of
 
 
 def assert_akeneo_state(sim: AkeneoSimulator, expected: Expectation) -> None:
@@ -32,6 +32,16 @@ def assert_akeneo_state(sim: AkeneoSimulator, expected: Expectation) -> None:
                 if isinstance(want, list):
                     got, want = sorted(got or []), sorted(want)
                 assert got == want, (identifier, field)
+
+
+def assert_applied_in_order(sim: AkeneoSimulator, expected: Expectation) -> None:
+    """Akeneo saw each product's writes in its events' order (``order_violation``; needs record_history)."""
+    violations = {
+        identifier: why
+        for identifier, sequence in expected.sequence.items()
+        if (why := order_violation(sequence, sim.history(identifier)))
+    }
+    assert not violations, list(violations.items())[:3]
 
 
 def assert_feedback(
@@ -88,4 +98,23 @@ def assert_restart_repeats_nothing(
     assert not {event_id: len(fbs) for event_id, fbs in feedback.items() if len(fbs) > 1}
     lines = sum(sim.stats()["product_lines"].values())
     assert (lines, sim.request_count("DELETE")) == (len(sentinels), 0)
+    return feedback
+
+
+def assert_landed(
+    broker: TansuBroker,
+    sim: AkeneoSimulator,
+    topics: Topics,
+    events: Sequence[ChangeEvent],
+    expected: Expectation,
+    timeout_s: float = 120.0,
+) -> dict[str, list[FeedbackEvent]]:
+    """What a user checks after a stream: every event fed back with the status its mapping predicts
+    (valid ones CREATED/UPDATED, none FAILED), Akeneo holding exactly what was mapped, written in each
+    product's order, and the offsets committed to the end. Returns the feedback by event id."""
+    feedback = read_feedback(broker.bootstrap, topics, {e.event_id for e in events}, timeout_s=timeout_s)
+    assert_feedback(events, {e.event_id: feedback[e.event_id] for e in events}, expected)
+    assert_akeneo_state(sim, expected)
+    assert_applied_in_order(sim, expected)
+    assert_all_committed(broker, topics)
     return feedback
