@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from consumer.codec import ChangeEvent, make_codec
 
+from .harness import Raw
+
 # Identifiers Akeneo refuses or the HTTP stack would rewrite (dot segments), each REJECTED before sending.
 BAD_IDENTIFIERS = [".", "..", "   ", "x" * 300, "cap\tred", " cap"]
 OCCURRED_AT_MS = 1_790_000_000_000
 HEAD = b'{"event_id":"%s","occurred_at":1790000000000,'
-Raw = tuple[bytes | None, bytes | None]
 
 # The sizes of issue 9: each fits the input topic's producer (librdkafka's default message.max.bytes,
 # 1,000,000), while its feedback (which echoes the row) or its DLQ copy (its value plus the headers

@@ -8,6 +8,7 @@ from consumer.codec import ChangeEvent, FeedbackEvent
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
+from consumer.mapping import identifier_problem
 
 from .harness import Topics, committed, produce, produced_per_partition, read_feedback, wait_for
 from .oracle import Expectation, order_violation, values_of
@@ -68,6 +69,16 @@ def assert_feedback(
             assert fb.status in ("CREATED", "UPDATED"), fb
             assert fb.status_code in (201, 204) and fb.attempts >= 1, fb
         assert fb.values == event.values
+
+
+def assert_identifiers_refused(
+    events: Sequence[ChangeEvent], feedback: dict[str, list[FeedbackEvent]]
+) -> None:
+    """Each event of an unusable identifier REJECTED (422) before sending, naming why."""
+    for event in events:
+        fb = feedback[event.event_id][-1]
+        assert (fb.status, fb.status_code) == ("REJECTED", 422), fb
+        assert [e["message"] for e in fb.errors] == [identifier_problem(event.identifier)], fb
 
 
 def assert_all_committed(broker: TansuBroker, topics: Topics, timeout_s: float = 30.0) -> None:

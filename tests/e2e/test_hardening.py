@@ -9,10 +9,9 @@ from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
 from consumer.feedback import H_ERROR
-from consumer.mapping import identifier_problem
 
 from .bad_input import BAD_IDENTIFIERS, ambiguous
-from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
+from .checks import assert_akeneo_state, assert_all_committed, assert_feedback, assert_identifiers_refused
 from .conftest import Launch
 from .harness import Topics, produce, read_feedback, read_until, settled
 from .oracle import expect
@@ -41,10 +40,7 @@ def test_unusable_identifiers_ambiguous_and_mis_encoded_events_are_refused_namin
     feedback = read_feedback(kafka_broker.bootstrap, topics, expected_ids)
     assert_feedback(good, {e.event_id: feedback[e.event_id] for e in good}, expect(good))
     assert_akeneo_state(sim, expect(good))  # nothing of the bad events reached Akeneo
-    for event in bad_ids:
-        fb = feedback[event.event_id][-1]
-        assert (fb.status, fb.status_code) == ("REJECTED", 422), fb
-        assert [e["message"] for e in fb.errors] == [identifier_problem(event.identifier)]
+    assert_identifiers_refused(bad_ids, feedback)
 
     dlq = read_until(kafka_broker.bootstrap, topics.dlq, lambda m: m, lambda got: len(got) >= len(raw))
     reasons = {m.key(): dict(m.headers())[H_ERROR].decode() for m in dlq}
