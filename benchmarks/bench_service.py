@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ import requests
 from confluent_kafka import Consumer, Producer
 
 from consumer.catalog import Catalog
-from consumer.codec import make_codec
+from consumer.codec import ChangeEvent, make_codec
 from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, load_sample_catalog
 from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 from consumer.devstack.sample_data import sample_events
@@ -220,9 +220,14 @@ def _cycle(items: list[Any]) -> Callable[[], Any]:
 
 
 def produce(bootstrap: str, topic: str, count: int, seed: int) -> None:
+    produce_events(bootstrap, topic, sample_events(count, seed=seed, invalid_every=0, prefix=f"B{seed}"))
+
+
+def produce_events(bootstrap: str, topic: str, events: Iterable[ChangeEvent]) -> None:
+    """``events`` to ``topic`` as Avro, keyed by identifier, as fast as the producer takes them."""
     codec = make_codec("avro")
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000})
-    for n, event in enumerate(sample_events(count, seed=seed, invalid_every=0, prefix=f"B{seed}")):
+    for n, event in enumerate(events):
         while True:
             try:
                 producer.produce(
