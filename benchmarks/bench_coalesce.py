@@ -24,7 +24,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.bench_service import PROFILES, ServiceRun, SimProcess, produce_events, watch_feedback
+from benchmarks.bench_service import (
+    PROFILES,
+    ServiceRun,
+    SimProcess,
+    print_table,
+    produce_events,
+    watch_feedback,
+)
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_rounds
 
@@ -109,13 +116,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{PROFILE.label}:"
     )
     print()
-    print("| service | lines to Akeneo | lines a product | requests | time to drain | feedback events |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for r in results:
-        print(
-            f"| {r.label} | {r.lines:,} | {r.lines / args.products:.2f} | {r.requests} | "
-            f"{r.drain_s:.1f} s ({r.drain_s / base.drain_s:.2f}) | {r.answered:,} |"
-        )
+    print_table(
+        ["service", "lines to Akeneo", "lines a product", "requests", "time to drain", "feedback events"],
+        [
+            [
+                r.label,
+                f"{r.lines:,}",
+                f"{r.lines / args.products:.2f}",
+                str(r.requests),
+                f"{r.drain_s:.1f} s ({r.drain_s / base.drain_s:.2f})",
+                f"{r.answered:,}",
+            ]
+            for r in results
+        ],
+    )
     print(f"(service logs in {logdir})")
     return 0
 
