@@ -118,7 +118,7 @@ class Batcher(Generic[ItemT]):
         queue = self._queues.get(item.key)
         if queue is None:
             queue = self._queues[item.key] = deque()
-        queue.appendleft((self._clock(), item))
+        queue.appendleft((self._clock() - self._linger_s, item))  # it has lingered already: no second wait
         self._pending += 1
 
     def _release_delayed(self) -> None:

@@ -130,6 +130,9 @@ def consumer_config(settings: Settings, on_commit: Any = None) -> dict[str, Any]
         # Bounded prefetch: with Akeneo slow, librdkafka must not buffer the backlog either.
         "queued.max.messages.kbytes": 8192,
         "fetch.max.bytes": 8 * 1024 * 1024,
+        # A topic deleted and created again (a broker restarted empty, topics re-created) is seen at
+        # the next metadata refresh; librdkafka's default of 5 minutes left the service idle that long.
+        "topic.metadata.refresh.interval.ms": 10_000,
     }
     conf.update(_kafka_common(settings, _PRODUCER_ONLY))
     if on_commit is not None:

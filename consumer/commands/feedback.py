@@ -4,8 +4,8 @@ Reads KAFKA_RESULTS_TOPIC from its start to its end (consumer/commands/topic_rea
 consumer group is joined or committed to), decodes the feedback in EVENT_FORMAT, keeps the
 latest feedback per event_id (delivery is at least once), and writes one row per event, in the
 order the events were read from the input topic: every input column (the union of the echoed
-``values``, in first-seen order), then identifier, event_id, operation, status, status_code,
-message and errors. Details: docs/commands.md.
+``values``, in first-seen order), then identifier, event_id, operation, entity, status,
+status_code, message and errors. Details: docs/commands.md.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from consumer.config import load_settings
 from consumer.errors import ConsumerError
 from consumer.event_files import NULL_MARKER
 
-FEEDBACK_COLUMNS = ("identifier", "event_id", "operation", "status", "status_code", "message", "errors")
+FEEDBACK_COLUMNS = (
+    "identifier", "event_id", "operation", "entity", "status", "status_code", "message", "errors"
+)
 COLLISION_PREFIX = "feedback_"  # a feedback column whose name an input column already has gets this
 ERROR_JOINER = " | "
 DEFAULT_IDLE_S = 1.0
@@ -92,7 +94,7 @@ def write_csv(path: Path, rows: list[FeedbackEvent], delimiter: str, null_marker
         for row in rows:
             cells = [_cell(row.values.get(c, ""), null_marker) for c in inputs]
             errors = ERROR_JOINER.join(flatten_error(e) for e in row.errors)
-            writer.writerow([*cells, row.identifier, row.event_id, row.operation, row.status,
+            writer.writerow([*cells, row.identifier, row.event_id, row.operation, row.entity, row.status,
                              row.status_code, row.message or "", errors])
 
 

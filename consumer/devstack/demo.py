@@ -1,9 +1,10 @@
 """`akeneo-consumer demo`: the whole stream on one machine, with nothing to set up.
 
 A Tansu broker and the Akeneo simulator (sample icecat catalog, a little latency and a few
-injected failures so retries show) are started; sample product rows, one in ten invalid, and
-a few undecodable messages are produced; the real service consumes them until every event has
-its feedback; then a summary is printed and everything is stopped.
+injected failures so retries show) are started; sample product rows, one in ten invalid, a few
+clothing product models with their variants as flat rows (variants before their models, as
+feeds often send them), and a few undecodable messages are produced; the real service consumes
+them until every event has its feedback; then a summary is printed and everything is stopped.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
 from consumer.config import load_settings
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
-from consumer.devstack.sample_data import sample_events
+from consumer.devstack.sample_data import clothing_tree, sample_events
 
 POISON = [b"\x00\x01 not an event", b'{"event_id": "no-identifier"}']
+MODEL_TREES = 3  # root models of the two-level clothing family variant: 2 colours x 3 sizes each
 TOPIC, RESULTS, DLQ = "product-changes", "product-feedback", "product-changes-dlq"
 
 
@@ -36,6 +38,8 @@ class DemoResult:
     dlq: int = 0
     seconds: float = 0.0
     stored: int = 0
+    models: int = 0
+    variants: int = 0
     requests: int = 0
     retried: int = 0
     complete: bool = False
@@ -49,9 +53,18 @@ def run_demo(count: int = 2000, out: TextIO = sys.stdout, timeout_s: float = 300
         sim.set_knobs(latency_base_s=0.02, latency_per_product_s=0.0005, error_rate=0.03, max_concurrency=4)
         create_topics(broker.bootstrap, {TOPIC: 4, RESULTS: 4, DLQ: 1})
         out.write(f"broker {broker.bootstrap}, Akeneo simulator {sim.base_url}\n")
-        events = list(sample_events(count, seed=42, updates_every=10))
+        tree = clothing_tree(MODEL_TREES, "clothing_color_size", colors=2, sizes=3, seed=42)
+        events = (
+            list(sample_events(count, seed=42, updates_every=10))
+            + tree.variants
+            + tree.sub_models
+            + tree.roots
+        )
         _produce(broker.bootstrap, events)
-        out.write(f"produced {count} product changes and {len(POISON)} undecodable messages to {TOPIC}\n")
+        out.write(
+            f"produced {count} product changes, {len(tree.roots) + len(tree.sub_models)} product models with "
+            f"{len(tree.variants)} variants, and {len(POISON)} undecodable messages to {TOPIC}\n"
+        )
 
         from consumer.service.runner import Service  # the real service, in this process
 
@@ -71,7 +84,7 @@ def run_demo(count: int = 2000, out: TextIO = sys.stdout, timeout_s: float = 300
         started = time.monotonic()
         worker.start()
         out.write(f"service running; metrics on http://127.0.0.1:{settings.metrics_port}/metrics\n")
-        result = DemoResult(count)
+        result = DemoResult(len(events))
         wanted = {e.event_id for e in events}
         _watch(broker.bootstrap, result, lambda: wanted <= result.answered.keys(), out, timeout_s)
         result.complete = wanted <= result.answered.keys()
@@ -80,6 +93,8 @@ def run_demo(count: int = 2000, out: TextIO = sys.stdout, timeout_s: float = 300
         worker.join(60)
         stats = sim.stats()
         result.stored = stats["products_stored"]
+        result.models = len(sim.product_models)
+        result.variants = sum(1 for p in sim.products.values() if p.get("parent"))
         result.requests = sim.request_count("PATCH")
         result.retried = (
             sim.request_count(status=500) + sim.request_count(status=502) + sim.request_count(status=503)
@@ -144,7 +159,8 @@ def _summary(result: DemoResult, out: TextIO) -> None:
         out.write(f"  {status:<9} {n}\n")
     out.write(f"  DLQ       {result.dlq} undecodable messages\n")
     out.write(
-        f"Akeneo holds {result.stored} products; {result.requests} collection requests, "
+        f"Akeneo holds {result.stored} products ({result.variants} of them variants) and "
+        f"{result.models} product models; {result.requests} collection requests, "
         f"{result.retried} injected failures retried\n"
     )
     rejected = [fb for fb in result.answered.values() if fb.status == "REJECTED" and fb.errors][:5]

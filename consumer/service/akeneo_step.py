@@ -12,7 +12,8 @@ succeeded) after a jittered backoff, until ``RETRY_GIVE_UP_S`` (if set) turns it
 
 A batch can be cancelled (partition revoked, shutdown grace spent): its retries stop and it
 yields no outcome, meaning "no final answer, do not feed back": the next owner reads its events
-again. Answers for partitions revoked meanwhile are dropped the same way (by assignment epoch).
+again (its lines of partitions still assigned, having no next owner, are sent again). Answers
+for partitions revoked meanwhile are dropped the same way (by assignment epoch).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class AkeneoStep:
         self._answered: collections.deque[Answered] = collections.deque()
         self._lock = threading.Lock()
         self._running: dict[int, tuple[Batch[Line], threading.Event]] = {}
+        self._revoked: dict[int, set[tuple[str, int]]] = {}  # per running batch: cancelled for these
         self._closed = threading.Event()
         self._batch_size = metrics.batch_size
         self._line_retries = metrics.akeneo_retries.labels("line")
@@ -128,9 +130,11 @@ class AkeneoStep:
     def cancel(self, partitions: Collection[tuple[str, int]] | None = None) -> None:
         """Stop the retries of batches holding work of these partitions (all batches: None)."""
         with self._lock:
-            for batch, cancel in self._running.values():
+            for key, (batch, cancel) in self._running.items():
                 if partitions is None or _touches(batch, partitions):
                     cancel.set()
+                    if partitions is not None:
+                        self._revoked.setdefault(key, set()).update(partitions)
 
     def poll(self) -> None:
         rejected: list[ErrorDetail] = []
@@ -174,18 +178,25 @@ class AkeneoStep:
             with self._lock:
                 self._running[id(batch)] = (batch, cancel)
             outcomes = self._outcomes(batch, cancel)
-            answered, retry = self._judge(batch, outcomes)
+            with self._lock:
+                revoked = self._revoked.pop(id(batch), set())
+            answered, retry = self._judge(batch, outcomes, revoked)
             self._source.complete(batch, retry)
             with self._lock:
                 del self._running[id(batch)]
+                self._revoked.pop(id(batch), None)  # cancelled as it was judged
                 self._answered.extend(answered)
             if answered:
                 self._wake.set()
 
-    def _judge(self, batch: Batch[Line], sent: list[Sent] | None) -> tuple[list[Answered], list[Line]]:
+    def _judge(
+        self, batch: Batch[Line], sent: list[Sent] | None, revoked: Collection[tuple[str, int]] = ()
+    ) -> tuple[list[Answered], list[Line]]:
         """Final answers, and the lines to send again (no answer for good, and time left to try)."""
-        if sent is None:
-            return [], []  # cancelled
+        if sent is None:  # cancelled: the lines of partitions still ours (no one else reads them) go again
+            if self._closed.is_set() or not revoked:
+                return [], []
+            return [], [line for line in batch.items if not _line_touches(line, revoked)]
         answered: list[Answered] = []
         retry: list[Line] = []
         now = self._clock()
@@ -283,7 +294,11 @@ class AkeneoStep:
 
 
 def _touches(batch: Batch[Line], partitions: Collection[tuple[str, int]]) -> bool:
-    return any(work.source.tp in partitions for line in batch.items for work in line.works)
+    return any(_line_touches(line, partitions) for line in batch.items)
+
+
+def _line_touches(line: Line, partitions: Collection[tuple[str, int]]) -> bool:
+    return any(work.source.tp in partitions for work in line.works)
 
 
 def _gave_up(exc: AkeneoUnavailable) -> Outcome:

@@ -209,6 +209,7 @@ class FeedbackStep:
             log.warning("feedback of event %s refused (%s); publishing it reduced", work.event.event_id, why)
             value = self._encode(reduced_feedback(feedback_event(work, self._dry_run), self._limit))
             reduced = _Delivery(self, d.entry, "feedback", d.topic, d.key, value, [(H_REDUCED, b"values")])
+            self._metrics.feedback_reduced.inc()
             self._replace(d, reduced)
             return
         if d.kind == "feedback" and self._dlq:
@@ -218,6 +219,7 @@ class FeedbackStep:
                 why,
             )
             reason = f"feedback undeliverable: {why}"
+            self._metrics.dlq_messages.labels(reason_label(reason)).inc()
             self._replace(
                 d,
                 _Delivery(
@@ -241,9 +243,9 @@ class FeedbackStep:
         self._acknowledged(d)
 
     def _replace(self, old: _Delivery, new: _Delivery) -> None:
-        self._acknowledged(old)
-        old.entry.left += 1  # the replacement keeps the event waiting
+        old.entry.left += 1  # first: the replacement keeps the event waiting
         self._unacked += 1
+        self._acknowledged(old)
         self._produce(new)
 
     def _acknowledged(self, d: _Delivery) -> None:

@@ -70,6 +70,7 @@ class ConsumerLoop:
         self._refused_since: float | None = None
         self._paused: set[TP] = set()  # paused because the pipeline is full
         self._stop = threading.Event()
+        self._closing = False
         self._last_lag = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -119,7 +120,9 @@ class ConsumerLoop:
             try:
                 self._submit(message)
             except MessageRejected:
-                self._refused = messages
+                # Messages of a partition held meanwhile are read again from its held offset: keeping
+                # them here would offer them before the ones they follow.
+                self._refused = deque(m for m in messages if (m.topic(), m.partition()) not in self._held)
                 if self._refused_since is None:
                     self._refused_since = self._clock()
                 return
@@ -221,7 +224,10 @@ class ConsumerLoop:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = {(p.topic, p.partition) for p in partitions}
-        self._release(revoked, drain_s=self._s.rebalance_drain_s, commit=True)
+        if self._closing:  # shutdown drained and committed within the grace time already
+            self._release(revoked, drain_s=0.0, commit=False)
+        else:
+            self._release(revoked, drain_s=self._s.rebalance_drain_s, commit=True)
         log.info("partitions revoked", extra={"partitions": sorted(p for _, p in revoked)})
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -233,6 +239,7 @@ class ConsumerLoop:
         self._refused = deque(m for m in self._refused if (m.topic(), m.partition()) not in revoked)
         self._assigned -= revoked
         self._paused -= revoked
+        self._metrics.paused_partitions.set(len(self._paused))
         self._health.assigned = bool(self._assigned)
         for tp in revoked:
             self._held.pop(tp, None)
@@ -248,7 +255,8 @@ class ConsumerLoop:
         unfinished = self._pipeline.open_events
         if unfinished:
             log.warning("shutting down with %d events unfinished; they will be read again", unfinished)
-        self._consumer.close()  # triggers _on_revoke, which finds nothing left to do
+        self._closing = True
+        self._consumer.close()  # triggers _on_revoke, which only forgets the partitions
 
 
 def _plain_headers(headers: Any) -> list[tuple[str, bytes]] | None:

@@ -63,7 +63,7 @@ class MapStep:
         self._next = next_step
         self._answer = answer
         self._dry_run = dry_run
-        self._models = models or ModelDirectory()
+        self._models = models if models is not None else ModelDirectory()  # an empty one is falsy
         self._lookup = lookup
         self._parent_wait_s = parent_wait_s
         self._clock = clock
@@ -100,7 +100,12 @@ class MapStep:
             if event.entity == PRODUCT_MODEL:
                 self._models.forget(event.identifier)
         else:
-            result = self._map(event)
+            try:
+                result = self._map(event)
+            except Exception as exc:  # the mapping never raises; if it ever did, only this event is lost
+                log.exception("mapping %r failed", event.event_id)
+                self._reject(work, f"rejected before sending: internal error {type(exc).__name__}", [])
+                return None
             if result.waiting_for is not None:
                 return result.waiting_for
             if result.payload is None:

@@ -68,12 +68,15 @@ class Pipeline:
         clock: Callable[[], float] = time.monotonic,
         models: ModelDirectory | None = None,
         lookup: Lookup | None = None,
+        wake: threading.Event | None = None,
     ) -> None:
         s = settings
         self._settings = s
         self.models = models if models is not None else ModelDirectory()
         self._clock = clock
-        self.wake = threading.Event()  # set when an answer waits for poll(): the loop need not sleep
+        # Set when an answer waits for poll(): the loop need not sleep. Injectable with the clock:
+        # a test's fake clock must pass while the loop waits on it.
+        self.wake = wake if wake is not None else threading.Event()
         self._epochs: dict[TP, int] = {}  # bumped at each revocation of a partition
         self._full = False
         self.commit = CommitStep(metrics, s.commit_interval_s, clock)
@@ -155,6 +158,8 @@ class Pipeline:
         (nothing committed: another consumer may own them already). Their waiting events are
         forgotten, their batches under way cancelled; the next owner reads what is left again."""
         tps = set(partitions)
+        if not commit:
+            self.commit.forget(tps)  # first: a commit falling due in the polls below must not name them
         self.batches.drop(tps)
         deadline = self._clock() + drain_s
         while self.akeneo.touching(tps) and self._clock() < deadline:

@@ -103,6 +103,8 @@ class Service:
             if self._stop.is_set():
                 return None
         if isinstance(loaded[0], BaseException):
+            if self._stop.is_set():
+                return None  # the stop interrupted the load's retries: not a failure to report
             raise loaded[0]
         return loaded[0]
 

@@ -19,6 +19,9 @@ def test_demo_streams_sample_rows_end_to_end_and_summarises() -> None:
     rejected = int(re.search(r"REJECTED\s+(\d+)", out).group(1))  # type: ignore[union-attr]
     assert created > 200 and rejected >= 30  # one row in ten is invalid, plus the 2 undecodable
     assert "DLQ       2 undecodable messages" in out
+    # 3 root models, 6 sub-models and their 18 variants, sent before the models they hang from
+    assert "9 product models with 18 variants" in out
+    assert re.search(r"\(18 of them variants\) and 9 product models", out), out
     assert re.search(r'Column "[^"]+": ', out)  # rejections name their column
 
 

@@ -82,7 +82,8 @@ def test_latest_feedback_per_event_with_every_input_column(
     assert stdout.splitlines()[2].startswith("  partition ")
     header, rows = read_csv(out)
     assert header == ["name", "color", "description~en_US~ecommerce", "identifier", "event_id", "operation",
-                      "status", "status_code", "message", "errors"]
+                      "entity", "status", "status_code", "message", "errors"]
+    assert {r["entity"] for r in rows} == {"PRODUCT"}
     assert [(r["identifier"], r["event_id"], r["status"], r["status_code"]) for r in rows] == [
         ("P1", "e-1", "UPDATED", "204"), ("P2", "e-2", "REJECTED", "422"),
         ("P3", "", "FAILED", "0"), ("P4", "", "FAILED", "0"),
@@ -151,7 +152,7 @@ def test_empty_missing_and_disabled_topics(kafka_broker: TansuBroker, topics: To
     assert code == 0
     assert stdout.startswith(f"exported 0 events from {topics.results} to {out}\n")
     assert read_csv(out) == (
-        ["identifier", "event_id", "operation", "status", "status_code", "message", "errors"], []
+        ["identifier", "event_id", "operation", "entity", "status", "status_code", "message", "errors"], []
     )
 
     missing = tmp_path / "missing.csv"
