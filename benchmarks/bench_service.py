@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ import requests
 from confluent_kafka import Consumer, Producer
 
 from consumer.catalog import Catalog
-from consumer.codec import make_codec
+from consumer.codec import ChangeEvent, make_codec
 from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, load_sample_catalog
 from consumer.devstack.kafka_broker import TansuBroker, create_topics, free_port
 from consumer.devstack.sample_data import sample_events
@@ -220,9 +220,14 @@ def _cycle(items: list[Any]) -> Callable[[], Any]:
 
 
 def produce(bootstrap: str, topic: str, count: int, seed: int) -> None:
+    produce_events(bootstrap, topic, sample_events(count, seed=seed, invalid_every=0, prefix=f"B{seed}"))
+
+
+def produce_events(bootstrap: str, topic: str, events: Iterable[ChangeEvent]) -> None:
+    """``events`` to ``topic`` as Avro, keyed by identifier, as fast as the producer takes them."""
     codec = make_codec("avro")
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000})
-    for n, event in enumerate(sample_events(count, seed=seed, invalid_every=0, prefix=f"B{seed}")):
+    for n, event in enumerate(events):
         while True:
             try:
                 producer.produce(
@@ -383,6 +388,14 @@ def backlog_memory(broker: TansuBroker, sim: SimProcess, profile: Profile, event
     )
 
 
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    """A Markdown table, as RESULTS.md records it: the first column left, the figures right."""
+    print("| " + " | ".join(header) + " |")
+    print("|---|" + "---:|" * (len(header) - 1))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -438,16 +451,24 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sim.stop()
     print()
-    print(
-        "| Akeneo latency | ceiling | hand-written 4 x 100 | one request of 100 at a time | "
-        "one product per request, 4 at once | service | service CPU µs/event | 429s |"
+    header = ["Akeneo latency", "ceiling", "hand-written 4 x 100", "one request of 100 at a time"]
+    header += ["one product per request, 4 at once", "service", "service CPU µs/event", "429s"]
+    print_table(
+        header,
+        [
+            [
+                profile.label,
+                f"{profile.ceiling:,.0f}",
+                f"{hand:,.0f}",
+                f"{one_loop:,.0f}",
+                f"{single:,.0f}",
+                f"{rate:,.0f} ({rate / hand:.2f})",
+                f"{cpu_us:.0f}",
+                f"{too_many} of {total}",
+            ]
+            for profile, hand, one_loop, single, rate, too_many, total, cpu_us in rows
+        ],
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for profile, hand, one_loop, single, rate, too_many, total, cpu_us in rows:
-        print(
-            f"| {profile.label} | {profile.ceiling:,.0f} | {hand:,.0f} | {one_loop:,.0f} | {single:,.0f} | "
-            f"{rate:,.0f} ({rate / hand:.2f}) | {cpu_us:.0f} | {too_many} of {total} |"
-        )
     print(f"(service logs in {logdir})")
     return 0
 

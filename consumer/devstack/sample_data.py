@@ -101,6 +101,20 @@ def sample_events(
         )
 
 
+def sample_rounds(products: int, rounds: int, seed: int = 0, prefix: str = "RND") -> list[ChangeEvent]:
+    """``rounds`` rounds of changes to the same ``products`` products, one round after the other (each
+    row whole, a later version of its name): what an upstream system sends when it re-publishes its
+    catalog several times in a row. Applied in order, the last round is what Akeneo should hold."""
+    rng = random.Random(seed)
+    events: list[ChangeEvent] = []
+    for version in range(rounds):
+        for n in range(products):
+            event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            identifier, values = f"{prefix}-{n:07d}", product_row(rng, version)
+            events.append(ChangeEvent(event_id, BASE_TIME_MS + len(events), "UPSERT", identifier, values))
+    return events
+
+
 # -- product models and their variants (the sample catalog's clothing family) ---------------------
 
 _GARMENTS = ["parka", "blazer", "hoodie", "chino", "polo", "cardigan", "anorak", "jumper", "tunic", "vest"]

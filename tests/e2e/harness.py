@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
@@ -123,26 +126,32 @@ class ServiceProcess:
         return self.log_path.read_text(errors="replace")
 
 
+Raw = tuple[bytes | None, bytes | None]  # a message's key and value, as a producer writes them
+
+
 def produce(
     bootstrap: str,
     topic: str,
-    events: Iterable[ChangeEvent],
+    events: Iterable[ChangeEvent | Raw],
     event_format: str = "json",
     registry_url: str | None = None,
-    raw: Iterable[tuple[bytes | None, bytes | None]] = (),
+    raw: Iterable[Raw] = (),
+    partition: int = -1,
 ) -> int:
-    """Publish events (keyed by identifier) and raw (key, value) pairs; returns how many."""
+    """Publish, in order, ``events`` (an event keyed by its identifier, or raw (key, value) bytes),
+    then ``raw``; to ``partition`` if given, else by key. Returns how many."""
     codec = make_codec(event_format, schema_registry_url=registry_url)
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": True})
     count = 0
-    for event in events:
-        producer.produce(topic, key=event.identifier.encode(), value=codec.encode_change(event, topic))
+    for item in itertools.chain(events, raw):
+        if isinstance(item, ChangeEvent):
+            key, value = item.identifier.encode(), codec.encode_change(item, topic)
+        else:
+            key, value = item
+        producer.produce(topic, key=key, value=value, partition=partition)
         count += 1
         if count % 1000 == 0:
             producer.poll(0)
-    for key, value in raw:
-        producer.produce(topic, key=key, value=value)
-        count += 1
     assert producer.flush(30) == 0
     return count
 
@@ -243,3 +252,19 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str, interva
             return
         time.sleep(interval_s)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def metric(service: ServiceProcess, sample: str) -> float:
+    """One sample of the service's /metrics, e.g. ``akeneo_consumer_akeneo_retries_total{reason="429"}``
+    (0 when absent)."""
+    text = requests.get(f"{service.metrics_url}/metrics", timeout=5).text
+    match = re.search(rf"^{re.escape(sample)} ([0-9.e+-]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def probe(url: str) -> int:
+    """The status code of a GET (0: no answer)."""
+    try:
+        return requests.get(url, timeout=2).status_code
+    except requests.RequestException:
+        return 0

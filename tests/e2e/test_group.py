@@ -10,10 +10,10 @@ from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
 
-from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
+from .checks import assert_akeneo_state, assert_all_committed, assert_applied_in_order, assert_feedback
 from .conftest import Launch
 from .harness import Topics, produce, read_feedback, wait_for
-from .oracle import expect, order_violation
+from .oracle import expect
 
 
 @pytest.mark.parametrize("strategy", ["range", "cooperative-sticky"])
@@ -39,12 +39,7 @@ def test_a_second_instance_joining_and_leaving_loses_nothing_and_keeps_each_prod
     feedback = read_feedback(kafka_broker.bootstrap, topics, {e.event_id for e in events})
     assert_feedback(events, feedback, expected)
     assert_akeneo_state(sim, expected)
-    violations = {
-        identifier: why
-        for identifier, sequence in expected.sequence.items()
-        if (why := order_violation(sequence, sim.history(identifier)))
-    }
-    assert not violations, list(violations.items())[:3]
+    assert_applied_in_order(sim, expected)
     assert_all_committed(kafka_broker, topics)
     assert second is not None and "partitions revoked" in second.log_text()
     assert first.proc is not None and first.proc.poll() is None  # the first one carried on

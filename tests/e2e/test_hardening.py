@@ -9,16 +9,14 @@ from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
 from consumer.feedback import H_ERROR
-from consumer.mapping import identifier_problem
 
-from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
+from .bad_input import BAD_IDENTIFIERS, ambiguous
+from .checks import assert_akeneo_state, assert_all_committed, assert_feedback, assert_identifiers_refused
 from .conftest import Launch
 from .harness import Topics, produce, read_feedback, read_until, settled
 from .oracle import expect
 
 PRODUCTS_ROUTE = "/api/rest/v1/products"
-BAD_IDENTIFIERS = [".", "..", "   ", "x" * 300, "cap\tred", " cap"]
-HEAD = b'{"event_id":"%s","occurred_at":1790000000000,'
 
 
 def _tokens_in(text: str) -> list[str]:
@@ -33,11 +31,7 @@ def test_unusable_identifiers_ambiguous_and_mis_encoded_events_are_refused_namin
         ChangeEvent(f"bad-id-{n}", 1_790_000_000_000, "UPSERT", identifier, {"name": "Printer"})
         for n, identifier in enumerate(BAD_IDENTIFIERS)
     ]
-    raw: list[tuple[bytes | None, bytes | None]] = [
-        (b"twice-a", HEAD % b"dup-id" + b'"identifier":"twice-a","identifier":"twice-b","values":{}}'),
-        (b"dup-col", HEAD % b"dup-col" + b'"identifier":"dup-col","values":{"name":"A","name":"B"}}'),
-        (b"latin1", HEAD % b"latin1" + b'"identifier":"latin1","values":{"name":"caf\xe9"}}'),
-    ]
+    raw = ambiguous()
     produce(kafka_broker.bootstrap, topics.input, good[:60] + bad_ids, raw=raw)
     produce(kafka_broker.bootstrap, topics.input, good[60:])
     launch()
@@ -46,10 +40,7 @@ def test_unusable_identifiers_ambiguous_and_mis_encoded_events_are_refused_namin
     feedback = read_feedback(kafka_broker.bootstrap, topics, expected_ids)
     assert_feedback(good, {e.event_id: feedback[e.event_id] for e in good}, expect(good))
     assert_akeneo_state(sim, expect(good))  # nothing of the bad events reached Akeneo
-    for event in bad_ids:
-        fb = feedback[event.event_id][-1]
-        assert (fb.status, fb.status_code) == ("REJECTED", 422), fb
-        assert [e["message"] for e in fb.errors] == [identifier_problem(event.identifier)]
+    assert_identifiers_refused(bad_ids, feedback)
 
     dlq = read_until(kafka_broker.bootstrap, topics.dlq, lambda m: m, lambda got: len(got) >= len(raw))
     reasons = {m.key(): dict(m.headers())[H_ERROR].decode() for m in dlq}

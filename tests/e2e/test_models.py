@@ -79,9 +79,6 @@ def test_models_and_variants_as_flat_rows_land_level_by_level_and_models_are_wri
         assert held and held <= levels[2] | {"sku"}, (variant.identifier, held - levels[2])
         assert products[variant.identifier]["parent"] == variant.values["parent"]
     assert_all_committed(kafka_broker, topics)
-    # Variants read before their models waited for them (looked up, not found, then learnt from
-    # the model's own event), instead of being refused.
-    assert sim.request_count("GET", "/api/rest/v1/product-models/{code}") > 0
 
     # Second round: one common value (the name) changes on every variant row of a model. The six
     # variants of a model each route it to the root model: waiting together, those writes merge.
