@@ -66,7 +66,7 @@ class Settings:
     akeneo_max_in_flight: int = 4
     batch_limit: int = 100
     batch_linger_ms: int = 200
-    max_buffered_events: int = 2000
+    max_buffered_events: int = 10_000
     value_separator: str = "<###>"
     dry_run: bool = False
     active: bool = True

@@ -41,7 +41,7 @@ class PipelineSettings:
     batch_limit: int = 100
     linger_s: float = 0.2
     max_in_flight: int = 4
-    max_buffered: int = 2000
+    max_buffered: int = 10_000
     results_topic: str = "product-feedback"
     dlq_topic: str = "product-changes-dlq"
     dry_run: bool = False

@@ -14,10 +14,9 @@ from .harness import Topics, produce
 from .oracle import expect
 
 PRODUCTS, ROUNDS = 3000, 3
-# The backlog fits what the service reads ahead, so a product's later rounds are read while its
-# first still waits. With the default (2,000, fewer events than one round) a product's second
-# round is read only after its first went: 5,531 lines for the 3,000 products, measured.
-READ_AHEAD = {"MAX_BUFFERED_EVENTS": str(PRODUCTS * ROUNDS + 1000)}
+# With the defaults: the backlog (9,000 events) fits what the service reads ahead (10,000), so a
+# product's later rounds are read while its first still waits. (With MAX_BUFFERED_EVENTS=2000, fewer
+# events than one round, a product's second round is read only after its first went: 5,531 lines.)
 
 
 @pytest.mark.parametrize("coalesce", ["true", "false"])
@@ -28,7 +27,7 @@ def test_three_rounds_waiting_in_the_topic_reach_akeneo_as_about_one_line_per_pr
     produce(kafka_broker.bootstrap, topics.input, events)  # all of it before the service starts
     # A PIM slower than the stream: 0.4 s a request of 100, so changes wait behind those in flight.
     sim.set_knobs(latency_base_s=0.2, latency_per_product_s=0.002)
-    launch(COALESCE=coalesce, **READ_AHEAD)
+    launch(COALESCE=coalesce)
     feedback = assert_landed(kafka_broker, sim, topics, events, expect(events), timeout_s=240)
     assert sum(len(fbs) for fbs in feedback.values()) == len(events)  # one feedback per event
     assert_akeneo_state(sim, expect(events[-PRODUCTS:]))  # the last round's state
