@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from consumer.codec import ChangeEvent, FeedbackEvent, make_codec
@@ -234,6 +236,13 @@ def produced_per_partition(bootstrap: str, topics: Topics) -> dict[int, int]:
 
     read_until(bootstrap, topics.input, count, settled(), timeout_s=60)
     return counts
+
+
+def metric(url: str, name: str) -> float:
+    """The value of an unlabelled series on a service's ``/metrics`` (0 when absent)."""
+    text = requests.get(f"{url}/metrics", timeout=5).text
+    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
 
 
 def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.2) -> None:

@@ -17,7 +17,7 @@ from consumer.feedback import H_ERROR, H_OFFSET, H_PARTITION, H_TOPIC
 
 from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
 from .conftest import Launch
-from .harness import Topics, committed, produce, read_feedback, read_until, wait_for
+from .harness import Topics, committed, metric, produce, read_feedback, read_until, wait_for
 from .oracle import expect
 
 
@@ -26,12 +26,6 @@ def _rss_kib(pid: int) -> int:
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
     assert match is not None
     return int(match.group(1))
-
-
-def _metric(url: str, name: str) -> float:
-    text = requests.get(f"{url}/metrics", timeout=5).text
-    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
 
 
 def test_kill_9_at_a_random_point_loses_nothing(
@@ -73,14 +67,14 @@ def test_faults_and_a_60s_outage_lose_nothing_and_memory_stays_bounded(
     while time.monotonic() - outage_start < 60:
         time.sleep(2)
         peak_rss = max(peak_rss, _rss_kib(service.proc.pid))
-        peak_buffered = max(peak_buffered, _metric(service.metrics_url, "akeneo_consumer_buffered_events"))
+        peak_buffered = max(peak_buffered, metric(service.metrics_url, "akeneo_consumer_buffered_events"))
     stored_at_end = len(sim.products)
     print(f"outage: RSS {rss_at_start} -> peak {peak_rss} KiB, peak buffered events {peak_buffered}")
     # The backlog (about 10,000 events) stays in Kafka: the service holds at most its bound
     # plus one poll's worth, and its memory does not grow with the backlog.
     assert peak_buffered <= 1000 + 500
     assert peak_rss - rss_at_start < 64 * 1024
-    assert _metric(service.metrics_url, "akeneo_consumer_paused_partitions") > 0
+    assert metric(service.metrics_url, "akeneo_consumer_paused_partitions") > 0
 
     feedback = read_feedback(kafka_broker.bootstrap, topics, {e.event_id for e in events}, timeout_s=300)
     recovered_s = time.monotonic() - outage_start - 60
