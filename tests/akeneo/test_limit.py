@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from devstack.support import FakeClock as Clock
 
 from consumer.akeneo.limit import FIRST_HOLD_S, FRESH_AFTER_S, MAX_HOLD_S, AimdLimit, Sample
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
