@@ -1,7 +1,7 @@
 """Service instances sharing one PIM: the adaptive concurrency limit beside a fixed one, in one run.
 
-    python -m benchmarks.bench_sharing [--instances 1,3] [--modes fixed,adaptive] [--seconds 20]
-                                       [--set KEY=VALUE]
+    python -m benchmarks.bench_sharing [--instances 1,3] [--modes before,fixed,adaptive] [--seconds 20]
+                                       [--before-ref a1826f8] [--set KEY=VALUE]
 
 The simulator runs in a process of its own, answers each collection request in 50 ms + 2 ms a
 product and refuses a call beyond 10 in progress in the whole PIM with 429 and ``Retry-After: 1``
@@ -10,12 +10,19 @@ instances and each mode, side by side:
 
 * a fresh input topic of 6 partitions holding a backlog of Avro events (produced first);
 * that many ``akeneo-consumer run`` processes in one consumer group, with default settings but
-  the mode's: ``fixed`` is ``AKENEO_ADAPTIVE_CONCURRENCY=false`` (every instance keeps
-  ``AKENEO_MAX_IN_FLIGHT`` = 4 slots: the behaviour before issue 11), ``adaptive`` the default;
+  the mode's: ``adaptive`` is this code's default; ``fixed`` is this code with
+  ``AKENEO_ADAPTIVE_CONCURRENCY=false`` (every instance keeps ``AKENEO_MAX_IN_FLIGHT`` = 4 slots,
+  a 429's Retry-After still pauses the instance); ``before`` is the service as it was at
+  ``--before-ref`` (a git revision, read with ``git archive``; default a1826f8, the main before
+  issue 11: 4 fixed slots, a Retry-After delaying only the request that got it);
 * valid products/s measured from the feedback's timestamps over the stretch where every instance
   was consuming: from 2 s after the last one reported ready (``/readyz``: partitions assigned)
-  to the time 95 % of the events were answered (the tail, where partitions run dry one by one,
-  is left out); 429s and requests counted by the simulator over the same stretch.
+  to the time the first instance ran out of work (the last answer of the partitions it reports
+  lag of; feedback goes to the partition its event came from); 429s, requests and the PIM's
+  slots in use (the simulator's ``busy_seconds``) counted over the same stretch. Beside it, the
+  whole run: every event from the first answer to the last, the start-up and the tail included
+  (where an instance kept a smaller limit than the others, its partitions drain last), and when
+  each instance ran out of work.
 
 The ceiling is ``min(10, 4 x instances) x 100 / (0.05 + 100 x 0.002)``: 4,000/s for 3 instances
 (the PIM's 10 slots), 1,600/s for one (its own 4). Read the ratios: the machine is shared.
@@ -25,7 +32,10 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import io
 import re
+import subprocess
+import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -39,10 +49,16 @@ from consumer.devstack.kafka_broker import TansuBroker
 PIM_LIMIT = 10
 PARTITIONS = 6
 PROFILE = Profile("medium", 0.05, 0.002)
-MODES = {"fixed": {"AKENEO_ADAPTIVE_CONCURRENCY": "false"}, "adaptive": {}}
+MODES: dict[str, dict[str, str]] = {
+    "before": {},
+    "fixed": {"AKENEO_ADAPTIVE_CONCURRENCY": "false"},
+    "adaptive": {},
+}
+BEFORE_REF = "a1826f8"  # main before issue 11
 WARM_S = 2.0
 SETTINGS: dict[str, str] = {}  # --set KEY=VALUE: what every service run gets
 LIMIT_GAUGE = re.compile(rb"^akeneo_consumer_akeneo_concurrency_limit (\S+)$", re.M)
+OWNED = re.compile(rb'^akeneo_consumer_consumer_lag_messages\{partition="(\d+)"', re.M)
 
 
 def ceiling(instances: int) -> float:
@@ -54,6 +70,7 @@ class Tick:
     at_ms: int
     too_many: int
     requests: int
+    busy_s: float  # the simulator's slot-seconds in use so far
     limits: list[float]  # each instance's concurrency limit gauge (empty before issue 11)
 
 
@@ -68,6 +85,8 @@ class Outcome:
     too_many: int
     requests: int
     mean_limits: float | None
+    used: float  # share of the PIM's slots (or the lone instance's 4) in use over the stretch
+    drained_s: list[float]  # per instance, its partitions' last answer, seconds after the first answer
     ticks: list[Tick] = field(repr=False, default_factory=list)
 
     @property
@@ -98,38 +117,61 @@ def _ready(run: ServiceRun) -> bool:
         return False
 
 
-def _limit(run: ServiceRun) -> float | None:
+def _scrape(run: ServiceRun) -> tuple[float | None, set[int]]:
+    """The instance's concurrency limit (None before issue 11) and the partitions it reports lag of."""
     try:
-        found = LIMIT_GAUGE.search(
-            requests.get(f"http://127.0.0.1:{run.metrics_port}/metrics", timeout=1).content
-        )
+        text = requests.get(f"http://127.0.0.1:{run.metrics_port}/metrics", timeout=1).content
     except requests.RequestException:
-        return None
-    return float(found.group(1)) if found else None
+        return None, set()
+    found = LIMIT_GAUGE.search(text)
+    return (float(found.group(1)) if found else None), {int(p) for p in OWNED.findall(text)}
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """The ``consumer`` package of revision ``ref`` and the schemas it links to, extracted under
+    ``into`` (the repository is only read), for ``ServiceRun(code=...)``."""
+    root = Path(__file__).resolve().parent.parent
+    command = ["git", "archive", "--format=tar", ref, "consumer", "schemas"]
+    archive = subprocess.run(command, cwd=root, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def measure(
-    broker: TansuBroker, sim: SimProcess, instances: int, mode: str, seconds: float, logdir: Path
+    broker: TansuBroker,
+    sim: SimProcess,
+    instances: int,
+    mode: str,
+    seconds: float,
+    logdir: Path,
+    code: Path | None = None,
 ) -> Outcome:
+    """One run; ``code``: the ``consumer`` package to run (this checkout's when None)."""
     sim.clear()
     tag = f"sharing-{instances}-{mode}"
     settings = {**SETTINGS, **MODES[mode]}
     runs = [
-        ServiceRun(broker, sim, tag, logdir / f"{tag}-{n}.log", settings, partitions=PARTITIONS)
+        ServiceRun(broker, sim, tag, logdir / f"{tag}-{n}.log", settings, partitions=PARTITIONS, code=code)
         for n in range(instances)
     ]
     # Enough for the start-up (one instance alone until the others join) and ``seconds`` of all.
     count = int(ceiling(instances) * (seconds + 6) / 1000 + 1) * 1000
     produce(broker.bootstrap, runs[0].topic, count, seed=4)
     ticks: list[Tick] = []
+    owned: list[set[int]] = [set() for _ in runs]  # each instance's partitions, as last reported
 
     def tick(_seen: int) -> None:
         stats = sim.stats()
         too_many = sum(r["count"] for r in stats["requests"] if r["status"] == 429)
-        limits = [v for v in (_limit(run) for run in runs) if v is not None]
-        ticks.append(Tick(int(time.time() * 1000), too_many, int(stats["requests_total"]), limits))
+        scraped = [_scrape(run) for run in runs]
+        for n, (_, partitions) in enumerate(scraped):
+            owned[n] = partitions or owned[n]
+        limits = [v for v, _ in scraped if v is not None]
+        at_ms, busy = int(time.time() * 1000), float(stats["busy_seconds"])
+        ticks.append(Tick(at_ms, too_many, int(stats["requests_total"]), busy, limits))
 
-    stamps: list[int] = []
+    stamps: list[tuple[int, int]] = []
     for run in runs:
         run.start()
     try:
@@ -146,15 +188,21 @@ def measure(
     finally:
         for run in runs:
             run.stop()
-    stamps.sort()
     start = ready_ms + int(WARM_S * 1000)
-    end = stamps[int(len(stamps) * 0.95) - 1] if stamps else start
+    lasts: dict[int, int] = {}
+    for partition, stamp in stamps:
+        lasts[partition] = max(stamp, lasts.get(partition, stamp))
+    # An instance ran out of work when its partitions did; until the first one did, all worked.
+    drained = [max(lasts.get(p, 0) for p in parts) for parts in owned if parts] or list(lasts.values())
+    end = min(drained, default=start)
     if end <= start:
         raise RuntimeError(f"{tag}: the backlog ran out before all instances were consuming; raise --seconds")
-    answered = bisect.bisect_right(stamps, end) - bisect.bisect_left(stamps, start)
+    times = sorted(stamp for _, stamp in stamps)
+    answered = bisect.bisect_right(times, end) - bisect.bisect_left(times, start)
     window = [t for t in ticks if start <= t.at_ms <= end] or ticks[-1:]
     first, last = window[0], window[-1]
     sums = [sum(t.limits) for t in window if len(t.limits) == instances]
+    slots = min(PIM_LIMIT, 4 * instances)
     return Outcome(
         instances,
         mode,
@@ -165,6 +213,8 @@ def measure(
         last.too_many - first.too_many,
         last.requests - first.requests,
         sum(sums) / len(sums) if sums else None,
+        (last.busy_s - first.busy_s) / max(1e-3, (last.at_ms - first.at_ms) / 1000) / slots,
+        sorted((at - times[0]) / 1000 for at in drained),
         ticks,
     )
 
@@ -172,7 +222,8 @@ def measure(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--instances", default="1,3", help="numbers of instances to run, comma-separated")
-    parser.add_argument("--modes", default="fixed,adaptive", help=f"of {', '.join(MODES)}, comma-separated")
+    parser.add_argument("--modes", default="before,fixed,adaptive", help="of before, fixed, adaptive")
+    parser.add_argument("--before-ref", default=BEFORE_REF, help="the git revision the before mode runs")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the measured stretch")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting (repeatable)"
@@ -180,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     SETTINGS.update(item.split("=", 1) for item in args.set)
     logdir = Path(tempfile.mkdtemp(prefix="bench-sharing-"))
+    before = checkout(args.before_ref, logdir / "before") if "before" in args.modes.split(",") else None
     sim = SimProcess(max_concurrency=PIM_LIMIT)
     outcomes: list[Outcome] = []
     try:
@@ -187,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         with TansuBroker() as broker:
             for instances in (int(n) for n in args.instances.split(",")):
                 for mode in args.modes.split(","):
-                    outcome = measure(broker, sim, instances, mode, args.seconds, logdir)
+                    code = before if mode == "before" else None
+                    outcome = measure(broker, sim, instances, mode, args.seconds, logdir, code)
                     outcomes.append(outcome)
                     print(_line(outcome), flush=True)
     finally:
@@ -213,8 +266,10 @@ def _line(o: Outcome) -> str:
     return (
         f"{o.instances} instance(s), {o.mode}: {o.rate:,.0f} products/s = {o.of_ceiling:.2f} of "
         f"{ceiling(o.instances):,.0f} (whole run {o.whole_rate / ceiling(o.instances):.2f}); "
-        f"429s {o.too_many}/{o.requests} ({o.share_429:.1%}); "
-        f"answered {o.answered}/{o.events}{limits}"
+        f"429s {o.too_many}/{o.requests} ({o.share_429:.1%}); slots in use {o.used:.2f}; "
+        f"answered {o.answered}/{o.events}{limits}; instances drained after "
+        + "/".join(f"{d:.0f}" for d in o.drained_s)
+        + " s"
     )
 
 
