@@ -245,8 +245,10 @@ class ServiceRun:
         log: Path,
         extra: dict[str, str] | None = None,
         partitions: int = 4,
+        code: Path | None = None,
     ) -> None:
-        """One service process; runs of the same ``tag`` share topics and consumer group."""
+        """One service process; runs of the same ``tag`` share topics and consumer group. ``code``:
+        a directory holding another ``consumer`` package to run instead of this checkout's."""
         self.topic, self.results = f"bench-{tag}", f"bench-{tag}-feedback"
         create_topics(
             broker.bootstrap, {self.topic: partitions, self.results: partitions, f"bench-{tag}-dlq": 1}
@@ -267,12 +269,18 @@ class ServiceRun:
             **(extra or {}),
         }
         self.log = log
+        self.code = code
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
+            # ``-m`` imports from the working directory first.
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "consumer", "run"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "consumer", "run"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.code,
             )
 
     def rss_mib(self) -> float:
@@ -313,10 +321,10 @@ def watch_feedback(
     timeout_s: float,
     run: ServiceRun,
     on_tick: Any = None,
-    stamps: list[int] | None = None,
+    stamps: list[tuple[int, int]] | None = None,
 ) -> Watched:
     """Reads feedback until ``count`` messages are in (or the timeout); ``stamps`` receives each
-    message's timestamp (ms) when given.
+    message's (partition, timestamp in ms) when given.
 
     Counts messages and reads their Kafka timestamps (set when the service produced them) instead of
     decoding them: the watcher shares the machine with the service, so it must cost next to nothing.
@@ -344,7 +352,7 @@ def watch_feedback(
                     stamp = msg.timestamp()[1]
                     first, last = min(first, stamp), max(last, stamp)
                     if stamps is not None:
-                        stamps.append(stamp)
+                        stamps.append((msg.partition(), stamp))
             if seen and cpu_first is None:
                 cpu_first = (run.cpu_s(), seen)
             if on_tick is not None and time.monotonic() >= next_tick:
