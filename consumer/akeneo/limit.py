@@ -18,7 +18,8 @@ concurrency"):
   counted). The hold starts at 5 s, doubles each time N is refused again, up to 30 s, and starts
   over when N is refused after lasting a minute. Instances sharing a PIM each probe the level just
   above their share; every probe is a 429, and a 429 pauses the whole instance for its
-  ``Retry-After``: growing back at once cost 15 % of the PIM's throughput (benchmarks/RESULTS.md).
+  ``Retry-After``: growing back at once, 3 instances kept 0.73 of the PIM's ceiling with 2.8 %
+  429s, with the hold 0.86 with 0.2 % (benchmarks/RESULTS.md, "Sharing one PIM").
 """
 
 from __future__ import annotations
