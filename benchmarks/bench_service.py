@@ -86,11 +86,11 @@ PROFILES = {
 class SimProcess:
     """The simulator in a process of its own, driven through its /_sim/ inspection API."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_concurrency: int = CONCURRENCY) -> None:
         self.port = free_port()
         args = [sys.executable, "-m", "consumer.devstack.akeneo_sim", "--port", str(self.port)]
         # Validation off: this measures the service, not the simulator's checks.
-        args += ["--max-concurrency", str(CONCURRENCY), "--no-validate"]
+        args += ["--max-concurrency", str(max_concurrency), "--no-validate"]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert self.proc.stdout is not None
         banner = self.proc.stdout.readline().decode()
@@ -243,10 +243,21 @@ def produce_events(bootstrap: str, topic: str, events: Iterable[ChangeEvent]) ->
 
 class ServiceRun:
     def __init__(
-        self, broker: TansuBroker, sim: SimProcess, tag: str, log: Path, extra: dict[str, str] | None = None
+        self,
+        broker: TansuBroker,
+        sim: SimProcess,
+        tag: str,
+        log: Path,
+        extra: dict[str, str] | None = None,
+        partitions: int = 4,
+        code: Path | None = None,
     ) -> None:
+        """One service process; runs of the same ``tag`` share topics and consumer group. ``code``:
+        a directory holding another ``consumer`` package to run instead of this checkout's."""
         self.topic, self.results = f"bench-{tag}", f"bench-{tag}-feedback"
-        create_topics(broker.bootstrap, {self.topic: 4, self.results: 4, f"bench-{tag}-dlq": 1})
+        create_topics(
+            broker.bootstrap, {self.topic: partitions, self.results: partitions, f"bench-{tag}-dlq": 1}
+        )
         self.metrics_port = free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "AKENEO_"))},
@@ -263,12 +274,18 @@ class ServiceRun:
             **(extra or {}),
         }
         self.log = log
+        self.code = code
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
+            # ``-m`` imports from the working directory first.
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "consumer", "run"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "consumer", "run"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.code,
             )
 
     def rss_mib(self) -> float:
@@ -303,9 +320,16 @@ class Watched:
 
 
 def watch_feedback(
-    bootstrap: str, topic: str, count: int, timeout_s: float, run: ServiceRun, on_tick: Any = None
+    bootstrap: str,
+    topic: str,
+    count: int,
+    timeout_s: float,
+    run: ServiceRun,
+    on_tick: Any = None,
+    stamps: list[tuple[int, int]] | None = None,
 ) -> Watched:
-    """Reads feedback until ``count`` messages are in (or the timeout).
+    """Reads feedback until ``count`` messages are in (or the timeout); ``stamps`` receives each
+    message's (partition, timestamp in ms) when given.
 
     Counts messages and reads their Kafka timestamps (set when the service produced them) instead of
     decoding them: the watcher shares the machine with the service, so it must cost next to nothing.
@@ -332,6 +356,8 @@ def watch_feedback(
                     seen += 1
                     stamp = msg.timestamp()[1]
                     first, last = min(first, stamp), max(last, stamp)
+                    if stamps is not None:
+                        stamps.append((msg.partition(), stamp))
             if seen and cpu_first is None:
                 cpu_first = (run.cpu_s(), seen)
             if on_tick is not None and time.monotonic() >= next_tick:

@@ -6,6 +6,7 @@ Kafka and Akeneo with the same settings; this is the one place that turns Settin
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from typing import Any
@@ -48,6 +49,7 @@ def akeneo_client(
         retry=retry,
         observer=observer,
         stop_event=stop,
+        adaptive_concurrency=settings.akeneo_adaptive_concurrency,
     )
 
 
@@ -57,12 +59,17 @@ def service_retry(settings: Settings) -> RetryPolicy:
         cap_s=SERVICE_RETRY_CAP_S,
         max_attempts=None,
         give_up_after_s=settings.retry_give_up_s or None,
+        retry_after_cap_s=settings.retry_after_max_s,
     )
+
+
+def startup_retry(settings: Settings) -> RetryPolicy:
+    return dataclasses.replace(STARTUP_RETRY, retry_after_cap_s=settings.retry_after_max_s)
 
 
 def load_startup_catalog(settings: Settings, stop: threading.Event | None = None) -> Catalog:
     """The catalog, or a ConsumerError saying in one line why Akeneo cannot be used."""
-    with akeneo_client(settings, STARTUP_RETRY, stop=stop) as client:
+    with akeneo_client(settings, startup_retry(settings), stop=stop) as client:
         try:
             return load_catalog(client)
         except AkeneoError as exc:

@@ -64,6 +64,7 @@ class Settings:
     akeneo_ca_bundle: str = ""
     akeneo_timeout_s: float = 30.0
     akeneo_max_in_flight: int = 4
+    akeneo_adaptive_concurrency: bool = True
     batch_limit: int = 100
     batch_linger_ms: int = 200
     max_buffered_events: int = 10_000
@@ -72,6 +73,7 @@ class Settings:
     active: bool = True
     metrics_port: int = 8080
     retry_give_up_s: float = 0.0
+    retry_after_max_s: float = 60.0
     shutdown_grace_s: float = 30.0
     tombstone_delete: bool = False
     coalesce: bool = True
@@ -184,6 +186,7 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "AKENEO_CA_BUNDLE": _text,
     "AKENEO_TIMEOUT_S": _float(0.1),
     "AKENEO_MAX_IN_FLIGHT": _int(1),
+    "AKENEO_ADAPTIVE_CONCURRENCY": _parse_bool,
     "BATCH_LIMIT": _int(1),
     "BATCH_LINGER_MS": _int(0),
     "MAX_BUFFERED_EVENTS": _int(1),
@@ -192,6 +195,9 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "ACTIVE": _parse_bool,
     "METRICS_PORT": _int(0, 65535),
     "RETRY_GIVE_UP_S": _float(0),
+    # At least a second: Akeneo's Retry-After is whole seconds, and 0 would hammer a PIM that asked
+    # for a pause.
+    "RETRY_AFTER_MAX_S": _float(1),
     "SHUTDOWN_GRACE_S": _float(0),
     "TOMBSTONE_DELETE": _parse_bool,
     "COALESCE": _parse_bool,

@@ -53,6 +53,16 @@ class Metrics(ClientObserver):
         self.akeneo_in_flight = Gauge(
             f"{PREFIX}_akeneo_in_flight_requests", "Requests to Akeneo under way", registry=r
         )
+        self.akeneo_concurrency_limit = Gauge(
+            f"{PREFIX}_akeneo_concurrency_limit",
+            "Requests to Akeneo the instance may have under way now (adaptive, at most AKENEO_MAX_IN_FLIGHT)",
+            registry=r,
+        )
+        self.akeneo_paused = Counter(
+            f"{PREFIX}_akeneo_paused_seconds_total",
+            "Time every request to Akeneo was held by a 429's Retry-After (rate: the share of time paused)",
+            registry=r,
+        )
         self.akeneo_retries = Counter(
             f"{PREFIX}_akeneo_retries_total", "Retried Akeneo requests by reason", ["reason"], registry=r
         )
@@ -152,3 +162,9 @@ class Metrics(ClientObserver):
 
     def on_in_flight(self, delta: int) -> None:
         self.akeneo_in_flight.inc(delta)
+
+    def on_concurrency_limit(self, limit: int) -> None:
+        self.akeneo_concurrency_limit.set(limit)
+
+    def on_pause(self, seconds: float) -> None:
+        self.akeneo_paused.inc(seconds)

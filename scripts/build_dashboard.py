@@ -203,6 +203,17 @@ def build() -> dashboard.Dashboard:
         )
         .with_panel(
             panel(
+                "Concurrency limit",
+                "short",
+                "Requests to Akeneo each instance may have under way now: the adaptive limit, at most "
+                "akeneo.maxInFlight, lower while Akeneo answers 429s; and the share of time a 429's "
+                "Retry-After held every request of the instance (0 to 1).",
+                (f"max by (pod) ({series('akeneo_concurrency_limit')})", "limit {{pod}}"),
+                (f"sum by (pod) ({rate('akeneo_paused_seconds_total')})", "paused {{pod}}"),
+            )
+        )
+        .with_panel(
+            panel(
                 "Token requests",
                 "short",
                 "OAuth token requests by grant: refresh_token about once an hour is normal; "

@@ -23,6 +23,7 @@ def test_defaults_match_the_contract() -> None:
     assert (s.batch_limit, s.akeneo_max_in_flight, s.value_separator) == (100, 4, "<###>")
     assert (s.dry_run, s.active, s.akeneo_verify_tls) == (False, True, True)
     assert (s.model_values, s.parent_wait_s) == ("route", 60.0)
+    assert (s.akeneo_adaptive_concurrency, s.retry_after_max_s) == (True, 60.0)
 
 
 def test_model_settings_from_env_or_file(tmp_path: Path) -> None:
@@ -66,6 +67,10 @@ def test_other_kafka_keys_go_to_librdkafka() -> None:
         ({"MODEL_VALUES": "drop"}, "MODEL_VALUES must be one of route, reject, got 'drop'"),
         ({"PARENT_WAIT_S": "-1"}, "PARENT_WAIT_S must be at least 0"),
         ({"PARENT_WAIT_S": "soon"}, "PARENT_WAIT_S must be a number, got 'soon'"),
+        ({"RETRY_AFTER_MAX_S": "0"}, "RETRY_AFTER_MAX_S must be at least 1"),
+        ({"RETRY_AFTER_MAX_S": "a minute"}, "RETRY_AFTER_MAX_S must be a number, got 'a minute'"),
+        ({"RETRY_AFTER_MAX_S": "1e10"}, "RETRY_AFTER_MAX_S must be at most 1e+09"),
+        ({"AKENEO_ADAPTIVE_CONCURRENCY": "sometimes"}, "AKENEO_ADAPTIVE_CONCURRENCY must be true or false"),
     ],
 )
 def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:

@@ -42,16 +42,35 @@ class AkeneoClient:
         retry: RetryPolicy | None = None,
         observer: ClientObserver | None = None,
         stop_event: threading.Event | None = None,
+        adaptive_concurrency: bool = True,
     ) -> None:
         self._urls = ApiUrls(base_url)
         observer = observer if observer is not None else NoopObserver()
         self._transport = Transport(
-            self._urls.base, max_in_flight, timeout_s, verify, retry or RetryPolicy(), observer, stop_event
+            self._urls.base,
+            max_in_flight,
+            timeout_s,
+            verify,
+            retry or RetryPolicy(),
+            observer,
+            stop_event,
+            adaptive_concurrency,
         )
         self._tokens = TokenManager(self._transport, self._urls.token, credentials, observer)
 
     def __repr__(self) -> str:
         return f"AkeneoClient({safe_url(self._urls.base)!r})"
+
+    @property
+    def concurrency_limit(self) -> int:
+        """Requests the process may have on the wire to this host now (the adaptive limit, at most
+        ``max_in_flight``): a caller with more work ready than this only makes it wait in line."""
+        return self._transport.gate.limit
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of a Retry-After pause of this host (0 when requests may go)."""
+        return self._transport.gate.paused_for()
 
     def upsert_products(
         self, products: Sequence[Mapping[str, Any]], cancel: threading.Event | None = None

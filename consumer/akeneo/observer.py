@@ -35,6 +35,16 @@ class ClientObserver(Protocol):
         """A request took (+1) or gave back (-1) a slot of the concurrency bound."""
         return None
 
+    def on_concurrency_limit(self, limit: int) -> None:
+        """The host's concurrency limit is now ``limit`` (told when the client joins the host's gate,
+        then at every change, to every client of that host)."""
+        return None
+
+    def on_pause(self, seconds: float) -> None:
+        """A 429's Retry-After holds every request to the host ``seconds`` longer than before (told
+        to every client of that host)."""
+        return None
+
 
 class NoopObserver(ClientObserver):
     """The default observer."""

@@ -22,8 +22,9 @@ class RetryPolicy:
     """Exponential backoff with full jitter and a cap; ``Retry-After`` wins when Akeneo sends it.
 
     The n-th retry waits ``uniform(0, min(cap_s, base_s * 2**(n-1)))`` (without jitter: the upper
-    bound itself). A ``Retry-After`` is honoured as given, capped at ``retry_after_cap_s``, plus up
-    to 10 % when jitter is on so that callers told the same second do not return at once.
+    bound itself). A ``Retry-After`` is honoured as given, plus up to 10 % when jitter is on so
+    that callers told the same second do not return at once, and never longer than
+    ``retry_after_cap_s`` (``RETRY_AFTER_MAX_S``: the longest pause Akeneo can impose).
     Giving up: after ``max_attempts`` requests or ``give_up_after_s`` seconds, whichever comes
     first; both None retries forever (a stop event still interrupts the waits). With
     ``bound_attempts``, each attempt's timeout is also cut to what is left of ``give_up_after_s``
@@ -36,7 +37,7 @@ class RetryPolicy:
     jitter: bool = True
     max_attempts: int | None = 8
     give_up_after_s: float | None = None
-    retry_after_cap_s: float = 120.0
+    retry_after_cap_s: float = 60.0
     bound_attempts: bool = False
 
     def __post_init__(self) -> None:
@@ -50,8 +51,8 @@ class RetryPolicy:
     def delay(self, retry_number: int, retry_after_s: float | None) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
         if retry_after_s is not None:
-            wait = min(retry_after_s, self.retry_after_cap_s)
-            return wait + random.uniform(0, wait * 0.1) if self.jitter else wait
+            wait = retry_after_s + random.uniform(0, retry_after_s * 0.1) if self.jitter else retry_after_s
+            return min(wait, self.retry_after_cap_s)
         ceiling = min(self.cap_s, self.base_s * 2 ** min(retry_number - 1, 62))
         return random.uniform(0, ceiling) if self.jitter else ceiling
 

@@ -1,7 +1,8 @@
-"""HTTP for the client: one pooled session, the host's concurrency gate, timeouts and retries.
+"""HTTP for the client: one pooled session, the host's gate, timeouts and retries.
 
-Every request of the client (token calls included) goes through ``Transport.send``, so the bound,
-the retry rules and the observer hooks hold for all of them.
+Every request of the client (token calls included) goes through ``Transport.send``, so the
+host's concurrency limit and Retry-After pause, the retry rules and the observer hooks hold for
+all of them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from consumer.akeneo.errors import (
     akeneo_errors,
     akeneo_message,
 )
-from consumer.akeneo.gate import acquire_gate, release_gate
+from consumer.akeneo.gate import HostGate, Verdict, acquire_gate, release_gate
 from consumer.akeneo.observer import ClientObserver, RetryReason
 from consumer.akeneo.retry import RetryPolicy, parse_retry_after, retry_reason
 from consumer.codec.events import ErrorDetail
@@ -96,10 +97,11 @@ class Transport:
         retry: RetryPolicy,
         observer: ClientObserver,
         stop_event: threading.Event | None,
+        adaptive: bool = True,
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
-        self._gate = acquire_gate(base_url, max_in_flight)
+        self._gate, member = acquire_gate(base_url, max_in_flight, adaptive, observer)
         self._timeout = timeout_s
         self._retry = retry
         self._observer = observer
@@ -120,7 +122,11 @@ class Transport:
         self._session.trust_env = False
         self._session.auth = _NoNetrc()
         # Leave the host's gate on close(), or when a client is dropped without close().
-        self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, max_in_flight)
+        self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, member)
+
+    @property
+    def gate(self) -> HostGate:
+        return self._gate
 
     def close(self) -> None:
         if self._leave_gate.alive:
@@ -145,7 +151,8 @@ class Transport:
         With ``tokens``, the request carries a bearer token and one 401 is answered by getting a
         new token and sending again. Raises AkeneoUnavailable when the retry budget is spent,
         AkeneoCancelled when the stop event (or this call's ``cancel``) is set before an attempt or
-        during a wait, AkeneoAuthError on a second 401.
+        during a wait, AkeneoAuthError on a second 401. A 429 with ``Retry-After`` pauses the host's
+        gate, so every request of the process waits with this one.
         """
         call = _Call(method, url, endpoint, dict(headers or {}), body, params, basic_auth)
         started = time.monotonic()
@@ -157,7 +164,7 @@ class Transport:
             token = tokens.bearer(cancel) if tokens is not None else None
             attempts += 1
             timeout = self._retry.attempt_timeout(self._timeout, time.monotonic() - started)
-            outcome = self._exchange(call, token, timeout)
+            outcome = self._exchange(call, token, timeout, cancel)
             retry_after: float | None = None
             if isinstance(outcome, str):
                 reason: RetryReason = outcome
@@ -184,7 +191,9 @@ class Transport:
             self._observer.on_retry(reason)
             self._observer.on_backoff(reason, delay)
             log.info("retrying %s after %s in %.2fs (attempt %d)", endpoint, what, delay, attempts + 1)
-            if self._interrupted(delay, cancel):
+            if reason == "429" and retry_after is not None:
+                self._gate.pause(delay)  # the next attempt waits in the gate, with every other request
+            elif self._interrupted(delay, cancel):
                 raise AkeneoCancelled(f"{endpoint}: stopped while waiting to retry after {what}")
 
     def _interrupted(self, delay: float, cancel: threading.Event | None) -> bool:
@@ -199,11 +208,13 @@ class Transport:
             cancel.wait(min(remaining, 0.1))
         return True
 
-    def _exchange(self, call: _Call, token: str | None, timeout_s: float) -> requests.Response | RetryReason:
+    def _exchange(
+        self, call: _Call, token: str | None, timeout_s: float, cancel: threading.Event | None
+    ) -> requests.Response | RetryReason:
         """One HTTP exchange inside a slot of the host's gate: the response, or why there was none."""
         headers = call.headers if token is None else {**call.headers, "Authorization": f"Bearer {token}"}
         status = 0
-        with self._gate.slot():
+        with self._gate.slot(cancel, self._stop) as held:
             self._observer.on_in_flight(1)
             began = time.perf_counter()
             try:
@@ -218,12 +229,15 @@ class Transport:
                     allow_redirects=False,
                 )
                 status = response.status_code
+                held.verdict = _verdict(status)
                 return response
             except requests.exceptions.SSLError as exc:
                 reason = akeneo_message(exc)
                 raise AkeneoError(f"{call.endpoint}: TLS verification failed: {reason}") from None
             except _NO_ANSWER as exc:
-                return _failure_reason(exc)
+                failure = _failure_reason(exc)
+                held.verdict = "refused" if failure == "timeout" else "neutral"
+                return failure
             except requests.RequestException as exc:
                 # Only the type: some of these messages quote header values, which could hold a token.
                 raise AkeneoError(f"{call.endpoint}: request failed: {type(exc).__name__}") from None
@@ -248,6 +262,14 @@ class _Call:
     body: bytes | None = dataclasses.field(repr=False)  # token calls carry the password
     params: Mapping[str, Any] | None
     basic_auth: tuple[str, str] | None = dataclasses.field(repr=False)
+
+
+def _verdict(status: int) -> Verdict:
+    """What an answer tells the host's concurrency limit: a 429 refused the call; a final answer
+    (201, 204, 404, 422, ...) is a success; 408 and 5xx say nothing about concurrency."""
+    if status == 429:
+        return "refused"
+    return "answered" if retry_reason(status) is None else "neutral"
 
 
 def _failure_reason(exc: requests.RequestException) -> RetryReason:

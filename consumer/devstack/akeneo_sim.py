@@ -230,6 +230,8 @@ class AkeneoSimulator:
         snapshot.update(
             peak_concurrency=self._traffic.peak,
             current_concurrency=self._traffic.in_flight,
+            peak_admitted=self._traffic.admitted_peak,
+            busy_seconds=self._traffic.busy_seconds(),
             too_many_requests=self._stats.count(status=429),
             tokens_issued=dict(self._auth.issued),
             products_stored=len(self._store),
@@ -257,11 +259,12 @@ class AkeneoSimulator:
         match = self._api.router.match(method, segments)
         route = match.route.template if match.route else "unmatched"
         connection = self._auth.connection_of(headers.get("Authorization"))
-        in_flight, on_connection = self._traffic.enter(connection)
+        self._traffic.enter()
         entered = time.monotonic()
+        knobs = self._knobs
+        refusal = self._traffic.admit(knobs, connection)
+        admitted = refusal is None  # injected faults below are answered by an admitted request
         try:
-            knobs = self._knobs
-            refusal = self._traffic.admit(knobs, in_flight, on_connection)
             fault = None if refusal else self._traffic.fault(knobs, route)
             if fault is not None:
                 if fault.delay_s:
@@ -289,7 +292,7 @@ class AkeneoSimulator:
             self._stats.request(method, route, response.status)
             return response
         finally:
-            self._traffic.leave(connection)
+            self._traffic.leave(connection, admitted)
 
     def _dispatch(self, method: str, target: str, match: Match, request: Request) -> Response:
         route = match.route

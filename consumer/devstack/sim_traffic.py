@@ -52,9 +52,13 @@ class Traffic:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._in_flight = 0
-        self._by_connection: Counter[str] = Counter()
+        self._in_flight = 0  # every API request in progress, refused ones included
+        self._admitted = 0  # those past the limits: what the limits count, as Akeneo's do
+        self._by_connection: Counter[str] = Counter()  # admitted, by API connection
         self.peak = 0
+        self.admitted_peak = 0
+        self._busy_s = 0.0  # time integral of the admitted requests in progress
+        self._busy_since = clock()
         self._recent: deque[float] = deque()
         self._scripted: deque[tuple[str | None, Fault]] = deque()
         self._rng = random.Random()
@@ -83,50 +87,71 @@ class Traffic:
     def in_flight(self) -> int:
         return self._in_flight
 
-    def enter(self, connection: str | None = None) -> tuple[int, int]:
-        """Count one more request in progress, of API ``connection`` (its client id) if known;
-        returns how many are in progress now in the PIM and on that connection."""
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    def busy_seconds(self) -> float:
+        """The time integral of admitted requests in progress: slot-seconds of the PIM in use."""
+        with self._lock:
+            return self._busy_s + self._admitted * (self._clock() - self._busy_since)
+
+    def enter(self) -> None:
+        """Count one more API request in progress (for the peak, refused ones included)."""
         with self._lock:
             self._in_flight += 1
             self.peak = max(self.peak, self._in_flight)
-            if connection is None:
-                return self._in_flight, 0
-            self._by_connection[connection] += 1
-            return self._in_flight, self._by_connection[connection]
 
-    def leave(self, connection: str | None = None) -> None:
+    def leave(self, connection: str | None, admitted: bool) -> None:
+        """The request ``enter`` counted is answered; ``admitted``: ``admit`` let it in."""
         with self._lock:
             self._in_flight -= 1
-            if connection is not None:
-                self._by_connection[connection] -= 1
-                if not self._by_connection[connection]:
-                    del self._by_connection[connection]
+            if admitted:
+                self._add_admitted(-1, connection)
+
+    def _add_admitted(self, delta: int, connection: str | None) -> None:
+        now = self._clock()
+        self._busy_s += self._admitted * (now - self._busy_since)
+        self._busy_since = now
+        self._admitted += delta
+        self.admitted_peak = max(self.admitted_peak, self._admitted)
+        if connection is not None:
+            self._by_connection[connection] += delta
+            if not self._by_connection[connection]:
+                del self._by_connection[connection]
 
     def reset_peak(self) -> None:
         with self._lock:
             self.peak = self._in_flight
+            self.admitted_peak = self._admitted
+            self._busy_s, self._busy_since = 0.0, self._clock()
 
-    def admit(self, knobs: SimKnobs, in_flight: int, on_connection: int = 0) -> Refusal | None:
-        """The outage, concurrency or rate refusal for a request that just entered, if any.
+    def admit(self, knobs: SimKnobs, connection: str | None = None) -> Refusal | None:
+        """The outage, concurrency or rate refusal for a request that entered, or None: then it
+        counts against the limits until ``leave(connection, admitted=True)``.
 
-        ``in_flight`` counts the PIM's requests in progress (every connection's), ``on_connection``
-        those of the request's own API connection.
+        Checked and taken under one lock, so two requests never both take the last place. The
+        limits count admitted requests only, PIM-wide and per API ``connection`` (a client id),
+        as Akeneo's do: a refused request is not in progress, so it never makes Akeneo refuse
+        another (nor counts in the requests of the last second).
         """
         now = self._clock()
         if knobs.outage_until > now:
             return Refusal(503, MSG_OUTAGE, max(1.0, knobs.outage_until - now))
-        if knobs.max_concurrency and in_flight > knobs.max_concurrency:
-            return Refusal(429, MSG_TOO_MANY_CONCURRENT, knobs.retry_after_s)
-        per_connection = knobs.max_concurrency_per_connection
-        if per_connection and on_connection > per_connection:
-            return Refusal(429, MSG_TOO_MANY_CONCURRENT_CONNECTION, knobs.retry_after_s)
-        if knobs.rps_limit:
-            with self._lock:
+        with self._lock:
+            if knobs.max_concurrency and self._admitted >= knobs.max_concurrency:
+                return Refusal(429, MSG_TOO_MANY_CONCURRENT, knobs.retry_after_s)
+            per_connection = knobs.max_concurrency_per_connection
+            on_connection = self._by_connection[connection] if connection is not None else 0
+            if per_connection and on_connection >= per_connection:
+                return Refusal(429, MSG_TOO_MANY_CONCURRENT_CONNECTION, knobs.retry_after_s)
+            if knobs.rps_limit:
                 while self._recent and self._recent[0] <= now - 1.0:
                     self._recent.popleft()
                 if len(self._recent) >= knobs.rps_limit:
                     return Refusal(429, MSG_TOO_MANY_REQUESTS, knobs.retry_after_s)
                 self._recent.append(now)
+            self._add_admitted(1, connection)
         return None
 
     def fail_next(self, count: int, status: int = 503, *, drop: bool = False, drop_after: bool = False,

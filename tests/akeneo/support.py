@@ -80,6 +80,8 @@ class Recorder(ClientObserver):
         self.tokens: list[str] = []
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.limits: list[int] = []
+        self.pauses: list[float] = []
 
     def on_request(self, endpoint: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -101,6 +103,14 @@ class Recorder(ClientObserver):
         with self._lock:
             self.in_flight += delta
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def on_concurrency_limit(self, limit: int) -> None:
+        with self._lock:
+            self.limits.append(limit)
+
+    def on_pause(self, seconds: float) -> None:
+        with self._lock:
+            self.pauses.append(seconds)
 
 
 Connect = Callable[..., tuple[AkeneoClient, Recorder]]

@@ -69,6 +69,8 @@ def test_values_reach_the_service() -> None:
             active=False,
             tombstoneDelete=True,
             retryGiveUpSeconds=600,
+            retryAfterMaxSeconds=15,
+            akeneo={"adaptiveConcurrency": False},
             logLevel="DEBUG",
         )
     )
@@ -93,6 +95,7 @@ def test_values_reach_the_service() -> None:
         True,
     )
     assert (s.retry_give_up_s, s.log_level) == (600.0, "DEBUG")
+    assert (s.retry_after_max_s, s.akeneo_adaptive_concurrency) == (15.0, False)
     assert "DRY RUN" in release.notes and "INACTIVE" in release.notes
 
 
@@ -164,6 +167,11 @@ def test_a_release_that_cannot_work_is_refused_naming_the_value(
             "'SECURITY_PROTOCOL' does not match pattern '^[a-z][a-z0-9.]*$'",
         ),
         ({"akeneo": {"verifyTls": "no"}}, "at '/akeneo/verifyTls': got string, want boolean"),
+        (
+            {"akeneo": {"adaptiveConcurrency": "yes"}},
+            "at '/akeneo/adaptiveConcurrency': got string, want boolean",
+        ),
+        ({"retryAfterMaxSeconds": 0}, "at '/retryAfterMaxSeconds': minimum: got 0, want 1"),
         ({"logLevel": "TRACE"}, "at '/logLevel': value must be one of 'DEBUG', 'INFO', 'WARNING', 'ERROR'"),
     ],
 )

@@ -68,10 +68,13 @@ def test_the_panels_an_sre_looks_for_are_there() -> None:
         "Akeneo latency by endpoint",
         "429s and retries by reason",
         "Requests in flight",
+        "Concurrency limit",
         "Token requests",
         "Ready instances",
         "Paused partitions",
     } <= titles
+    limit = next(p for p in model()["panels"] if p["title"] == "Concurrency limit")
+    assert "akeneo_consumer_akeneo_concurrency_limit{" in limit["targets"][0]["expr"]
     latency = next(p for p in model()["panels"] if p["title"] == "Akeneo latency by endpoint")
     assert [t["legendFormat"].split()[0] for t in latency["targets"]] == ["p50", "p95", "p99"]
 
