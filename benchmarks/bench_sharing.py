@@ -71,6 +71,7 @@ class Tick:
     too_many: int
     requests: int
     busy_s: float  # the simulator's slot-seconds in use so far
+    lines: int  # product lines the simulator handled so far
     limits: list[float]  # each instance's concurrency limit gauge (empty before issue 11)
 
 
@@ -86,6 +87,8 @@ class Outcome:
     requests: int
     mean_limits: float | None
     used: float  # share of the PIM's slots (or the lone instance's 4) in use over the stretch
+    lines_per_request: float  # product lines per request Akeneo let in, over the stretch
+    request_s: float  # how long Akeneo took over such a request: 0.25 s is the profile's answer
     drained_s: list[float]  # per instance, its partitions' last answer, seconds after the first answer
     ticks: list[Tick] = field(repr=False, default_factory=list)
 
@@ -169,7 +172,8 @@ def measure(
             owned[n] = partitions or owned[n]
         limits = [v for v, _ in scraped if v is not None]
         at_ms, busy = int(time.time() * 1000), float(stats["busy_seconds"])
-        ticks.append(Tick(at_ms, too_many, int(stats["requests_total"]), busy, limits))
+        lines = sum(stats.get("product_lines", {}).values())
+        ticks.append(Tick(at_ms, too_many, int(stats["requests_total"]), busy, lines, limits))
 
     stamps: list[tuple[int, int]] = []
     for run in runs:
@@ -203,6 +207,7 @@ def measure(
     first, last = window[0], window[-1]
     sums = [sum(t.limits) for t in window if len(t.limits) == instances]
     slots = min(PIM_LIMIT, 4 * instances)
+    admitted = max(1, last.requests - first.requests - (last.too_many - first.too_many))
     return Outcome(
         instances,
         mode,
@@ -214,6 +219,8 @@ def measure(
         last.requests - first.requests,
         sum(sums) / len(sums) if sums else None,
         (last.busy_s - first.busy_s) / max(1e-3, (last.at_ms - first.at_ms) / 1000) / slots,
+        (last.lines - first.lines) / admitted,
+        (last.busy_s - first.busy_s) / admitted,
         sorted((at - times[0]) / 1000 for at in drained),
         ticks,
     )
@@ -267,6 +274,7 @@ def _line(o: Outcome) -> str:
         f"{o.instances} instance(s), {o.mode}: {o.rate:,.0f} products/s = {o.of_ceiling:.2f} of "
         f"{ceiling(o.instances):,.0f} (whole run {o.whole_rate / ceiling(o.instances):.2f}); "
         f"429s {o.too_many}/{o.requests} ({o.share_429:.1%}); slots in use {o.used:.2f}; "
+        f"{o.lines_per_request:.0f} lines a request in {o.request_s * 1000:.0f} ms; "
         f"answered {o.answered}/{o.events}{limits}; instances drained after "
         + "/".join(f"{d:.0f}" for d in o.drained_s)
         + " s"

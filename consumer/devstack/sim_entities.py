@@ -10,8 +10,8 @@ inspection API (``/_sim/``) shows what each one holds itself.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,8 @@ from consumer.devstack.sim_knobs import SimKnobs
 from consumer.devstack.sim_stats import MODEL_LINES, PRODUCT_LINES, Stats
 from consumer.devstack.sim_store import EntityStore
 from consumer.devstack.sim_validation import Rejection, validate_product, validate_product_model
+
+_UNLOCKED: AbstractContextManager[Any] = nullcontext()  # stateless, so one serves every write
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,11 @@ class Entities:
     # -- validation and storage -------------------------------------------------------------------
 
     def _in_tree(self, resource: Resource, key: str, payload: Entity) -> bool:
-        existing = resource.store.get(key)
-        return resource is self.models or bool(payload.get("parent") or (existing or {}).get("parent"))
+        return resource is self.models or bool(payload.get("parent") or resource.store.parent_of(key))
 
-    @contextmanager
-    def _writing(self, resource: Resource, key: str, payload: Entity) -> Iterator[None]:
-        with self._tree_lock if self._in_tree(resource, key, payload) else nullcontext():
-            yield
+    def _writing(self, resource: Resource, key: str, payload: Entity) -> AbstractContextManager[Any]:
+        # The lock itself, not a generator around it: this runs for every line of every request.
+        return self._tree_lock if self._in_tree(resource, key, payload) else _UNLOCKED
 
     def _validate(self, resource: Resource, key: str, payload: Entity, anchor: str) -> Rejection | None:
         if not self._knobs().validate:
@@ -125,10 +125,10 @@ class Entities:
     def _store(self, resource: Resource, key: str, payload: Entity) -> bool:
         """Store a validated payload; True if created. The tree decides a variant's family and a
         sub-model's family variant, as Akeneo does."""
-        existing = resource.store.get(key) or {}
-        merged = {**existing, **payload}
-        in_tree = resource is self.models or merged.get("parent")
-        rule = self.family.family_variant_of(merged) if in_tree else None
+        # Only an entity of the tree is read here: a plain product's write reads it once, to merge.
+        rule = None
+        if self._in_tree(resource, key, payload):
+            rule = self.family.family_variant_of({**(resource.store.get(key) or {}), **payload})
         if rule is None:
             return resource.store.upsert(key, payload)
         derived = {"family": rule.family}
@@ -162,7 +162,7 @@ class Entities:
         if resource is self.products:
             return resource.store.delete(key)
         with self._tree_lock:
-            if self.models.store.get(key) is None:
+            if key not in self.models.store:
                 return False
             self._delete_tree(key)
             return True
@@ -270,7 +270,7 @@ class Entities:
         if not isinstance(identifier, str) or not identifier:
             return error(422, "Validation failed.", errors=[
                 {"property": "identifier", "message": "This value should not be blank."}])
-        if self.products.store.get(identifier) is not None:
+        if identifier in self.products.store:
             duplicate = "The same identifier is already set on another product"
             return error(422, "Validation failed.", errors=[{"property": "identifier", "message": duplicate}])
         _, rejection = self.write(self.products, identifier, payload, "post_products")
