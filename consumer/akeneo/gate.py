@@ -134,9 +134,11 @@ class HostGate:
                 if any(e.is_set() for e in interrupts):
                     raise AkeneoCancelled("stopped while waiting for a slot or the end of a Retry-After")
                 paused_s = self._paused_until - time.monotonic()
-                if paused_s <= 0 and self._in_flight < self._limit.value:
+                opens_s = self._limit.opens_in(self._in_flight)
+                if paused_s <= 0 and opens_s == 0:
                     break
-                wait = paused_s if paused_s > 0 else None  # None: until a slot is given back
+                # None: until a slot is given back; else the end of the pause or the slot's opening
+                wait = paused_s if paused_s > 0 else opens_s
                 if interrupts:
                     wait = POLL_S if wait is None else min(wait, POLL_S)
                 self._cond.wait(wait)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from devstack.support import FakeClock as Clock
 
@@ -116,3 +118,41 @@ def test_a_smaller_cap_lowers_the_limit_and_a_larger_one_is_reached_by_growing(c
     assert limit.answered(full(limit)) and limit.value == 3
     with pytest.raises(ValueError, match="at least 1"):
         limit.configure(0, adaptive=True)
+
+
+class _Fraction(random.Random):
+    """Dice that always give the same share of the range asked for."""
+
+    def __init__(self, share: float) -> None:
+        super().__init__()
+        self.share = share
+
+    def uniform(self, a: float, b: float) -> float:
+        return a + (b - a) * self.share
+
+
+def test_the_slot_a_growth_adds_opens_at_a_random_moment_within_the_average_exchange(clock: Clock) -> None:
+    # Opened at once, the probe goes out beside the instance's own next request into a PIM its
+    # own requests fill, and is refused; within the exchange it can land in another's freed slot.
+    limit = AimdLimit(4, clock=clock, rng=_Fraction(0.75))
+    limit.refused(full(limit))
+    limit.refused(full(limit))
+    assert limit.value == 2
+    clock.now += MAX_HOLD_S + 1
+    for held_s in (0.2, 0.2, 0.2):  # requests answered 200 ms after they took a slot
+        sample = limit.sample(1)
+        clock.now += held_s
+        limit.answered(sample)
+    sample = full(limit)
+    clock.now += 0.2
+    assert limit.answered(sample) and limit.value == 3
+    assert limit.opens_in(1) == 0.0  # the slots the limit had are open
+    assert limit.opens_in(2) == pytest.approx(0.15)  # the new one: 3/4 of the 200 ms exchange
+    assert limit.opens_in(3) is None  # every slot taken
+    clock.now += 0.16
+    assert limit.opens_in(2) == 0.0
+
+
+def test_a_lone_instance_opens_its_slots_at_once_when_it_never_shrank(clock: Clock) -> None:
+    limit = AimdLimit(4, clock=clock, rng=_Fraction(1.0))
+    assert [limit.opens_in(n) for n in range(5)] == [0.0, 0.0, 0.0, 0.0, None]
