@@ -389,6 +389,7 @@ def service_rate(
 
 
 def backlog_memory(broker: TansuBroker, sim: SimProcess, profile: Profile, events: int, logdir: Path) -> str:
+    sim.use(profile)  # the runs before leave the simulator at their own speed
     sim.clear()
     run = ServiceRun(broker, sim, "backlog", logdir / "backlog.log", SERVICE_SETTINGS)
     produce(broker.bootstrap, run.topic, events, seed=3)
