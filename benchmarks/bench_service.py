@@ -356,8 +356,9 @@ def watch_feedback(
                     seen += 1
                     stamp = msg.timestamp()[1]
                     first, last = min(first, stamp), max(last, stamp)
-                    if stamps is not None:
-                        stamps.append((msg.partition(), stamp))
+                    partition = msg.partition()
+                    if stamps is not None and partition is not None:
+                        stamps.append((partition, stamp))
             if seen and cpu_first is None:
                 cpu_first = (run.cpu_s(), seen)
             if on_tick is not None and time.monotonic() >= next_tick:
