@@ -1,8 +1,8 @@
 """The simulator's products and product models, with Akeneo's PATCH merge semantics.
 
 Values merge per (attribute, locale, scope) and ``data: null`` removes one; ``categories`` and
-``groups`` are replaced whole; associations merge per type and kind. Stored entities are never
-mutated in place (a PATCH builds a new one), so a reader may serialise what it got without a lock.
+``groups`` are replaced whole; associations merge per type and kind. A reader gets its own copy
+of an entity, decoded from what is stored, so it may change or serialise it without a lock.
 Each store knows the children of every product model (the entities whose ``parent`` it is).
 
 Entities are kept serialised (JSON bytes), as a database keeps them: a store of 200,000 products
