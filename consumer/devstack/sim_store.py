@@ -133,13 +133,14 @@ class EntityStore:
             self._entities[key] = orjson.dumps(merged)
             if existing is None:
                 bisect.insort(self._order, key)
-            self._reparent(key, existing, merged)
+            self._reparent(key, merged.get("parent"))
             if self._history is not None:
                 self._history.setdefault(key, []).append(payload)
             return existing is None
 
-    def _reparent(self, key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
-        before, after = (old or {}).get("parent"), (new or {}).get("parent")
+    def _reparent(self, key: str, after: str | None) -> None:
+        """Index ``key`` under its new parent (None: none, or deleted); the old one is indexed."""
+        before = self._parents.get(key)
         if before == after:
             return
         if before is not None:
@@ -172,7 +173,7 @@ class EntityStore:
             raw = self._entities.pop(key, None)
             if raw is None:
                 return False
-            self._reparent(key, _load(raw), None)
+            self._reparent(key, None)
             del self._order[bisect.bisect_left(self._order, key)]
             return True
 
