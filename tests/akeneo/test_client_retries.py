@@ -77,9 +77,10 @@ def test_dropped_connections_are_retried(sim: AkeneoSimulator, connect: Connect)
 
 
 def test_timeouts_are_retried_then_given_up(sim: AkeneoSimulator, connect: Connect) -> None:
-    client, recorder = connect(timeout_s=0.2, retry=RetryPolicy(base_s=0.01, cap_s=0.02, max_attempts=3))
+    # 0.5 s: the warm-up (token and channels) must not time out on a loaded machine.
+    client, recorder = connect(timeout_s=0.5, retry=RetryPolicy(base_s=0.01, cap_s=0.02, max_attempts=3))
     client.get_json("channels")
-    sim.set_knobs(slow_rate=1.0, slow_s=1.0)
+    sim.set_knobs(slow_rate=1.0, slow_s=2.0)
     with pytest.raises(AkeneoUnavailable) as caught:
         client.upsert_products([product("slow")])
     assert (caught.value.attempts, caught.value.last_reason) == (3, "timeout")

@@ -66,7 +66,9 @@ assert codes == [201] * 120, codes
 
 
 def test_clients_in_separate_processes_share_the_pims_concurrency_limit() -> None:
-    knobs = SimKnobs(max_concurrency=5, latency_base_s=0.05, retry_after_s=0.05)
+    # 0.3 s a request: each process is at work for a second or more, so they overlap even when
+    # their start-ups (Python, imports) differ by a good part of a second.
+    knobs = SimKnobs(max_concurrency=5, latency_base_s=0.3, retry_after_s=0.05)
     with AkeneoSimulator(small_catalog(), knobs=knobs) as sim:
         command = [sys.executable, "-c", _CLIENT, sim.base_url]
         clients = [subprocess.Popen([*command, f"proc{n}"], stderr=subprocess.PIPE) for n in range(3)]

@@ -207,18 +207,25 @@ def read_feedback(
     event_format: str = "json",
     registry_url: str | None = None,
     timeout_s: float = 120.0,
+    also: Callable[[FeedbackEvent], bool] | None = None,
 ) -> dict[str, list[FeedbackEvent]]:
-    """Feedback by event_id, once every expected event has at least one (with none expected:
-    all there is, once the topic has been quiet for two seconds)."""
+    """Feedback by event_id, once every expected event has at least one and, with ``also``, some
+    feedback matches it (events whose id is not known in advance, such as tombstones); with
+    neither: all there is, once the topic has been quiet for two seconds."""
     codec = make_codec(event_format, schema_registry_url=registry_url)
     seen: dict[str, list[FeedbackEvent]] = {}
+    matched, matches = [also is None], also or (lambda _: False)
 
     def decode(msg: Any) -> FeedbackEvent:
         fb = codec.decode_feedback(msg.value(), topics.results)
         seen.setdefault(fb.event_id, []).append(fb)
+        matched[0] = matched[0] or matches(fb)
         return fb
 
-    done = settled() if not expected_event_ids else (lambda _: expected_event_ids <= seen.keys())
+    def all_there(_: list[Any]) -> bool:
+        return expected_event_ids <= seen.keys() and matched[0]
+
+    done = all_there if expected_event_ids or also else settled()
     read_until(bootstrap, topics.results, decode, done, timeout_s)
     return seen
 

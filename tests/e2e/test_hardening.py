@@ -64,8 +64,10 @@ def test_an_akeneo_answer_echoing_the_token_reaches_no_feedback_dlq_or_log(
     events = list(sample_events(40, seed=22, invalid_every=0))
     sim.fail_next(1, 400, echo_headers=True, route=PRODUCTS_ROUTE)  # the first batch, answered whole
     sim.fail_next(1, 422, echo_headers=True, route=PRODUCTS_ROUTE)  # and the next
-    service = launch(LOG_LEVEL="DEBUG", BATCH_LIMIT="10", RETRY_GIVE_UP_S="30")
+    # All waiting before the start, so the first two batches are full ones of 10 (produced later,
+    # a batch's linger could end with fewer read).
     produce(kafka_broker.bootstrap, topics.input, events)
+    service = launch(LOG_LEVEL="DEBUG", BATCH_LIMIT="10", RETRY_GIVE_UP_S="30")
     feedback = read_feedback(kafka_broker.bootstrap, topics, {e.event_id for e in events})
     answers = [fbs[-1] for fbs in feedback.values()]
     echoed = [fb for fb in answers if fb.status == "REJECTED"]

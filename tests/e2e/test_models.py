@@ -117,7 +117,7 @@ def test_a_parent_only_akeneo_knows_is_looked_up_and_a_parent_nobody_knows_is_wa
     orphans = [e for e in tree.variants if e.values["parent"] == unknown.identifier]
     adopted = [e for e in tree.variants if e.values["parent"] == known.identifier]
     produce(kafka_broker.bootstrap, topics.input, orphans + adopted)
-    launch(PARENT_WAIT_S="3")
+    launch(PARENT_WAIT_S="6")  # time for 3 lookups with backoff, on a loaded machine too
     feedback = read_feedback(
         kafka_broker.bootstrap, topics, {e.event_id for e in orphans + adopted}, timeout_s=60
     )
