@@ -261,10 +261,15 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str, interva
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
-def metric(service: ServiceProcess, sample: str) -> float:
+def metric(service: ServiceProcess, sample: str, not_listening: float | None = None) -> float:
     """One sample of the service's /metrics, e.g. ``akeneo_consumer_akeneo_retries_total{reason="429"}``
-    (0 when absent)."""
-    text = requests.get(f"{service.metrics_url}/metrics", timeout=5).text
+    (0 when absent; ``not_listening``, when given, while the port is not open yet)."""
+    try:
+        text = requests.get(f"{service.metrics_url}/metrics", timeout=5).text
+    except requests.ConnectionError:
+        if not_listening is None:
+            raise
+        return not_listening
     match = re.search(rf"^{re.escape(sample)} ([0-9.e+-]+)$", text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
 

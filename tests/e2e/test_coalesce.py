@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
@@ -11,20 +10,13 @@ from consumer.devstack.sample_data import sample_rounds
 
 from .checks import assert_akeneo_state, assert_landed
 from .conftest import Launch
-from .harness import ServiceProcess, Topics, metric, produce, wait_for
+from .harness import Topics, metric, produce, wait_for
 from .oracle import expect
 
 PRODUCTS, ROUNDS = 3000, 3
 # With the defaults: the backlog (9,000 events) fits what the service reads ahead (10,000), so a
 # product's later rounds are read while its first still waits. (With MAX_BUFFERED_EVENTS=2000, fewer
 # events than one round, a product's second round is read only after its first went: 5,531 lines.)
-
-
-def _metric_or_0(service: ServiceProcess, sample: str) -> float:
-    try:
-        return metric(service, sample)
-    except requests.ConnectionError:  # its metrics port not open yet
-        return 0.0
 
 
 @pytest.mark.parametrize("coalesce", ["true", "false"])
@@ -40,7 +32,7 @@ def test_three_rounds_waiting_in_the_topic_reach_akeneo_as_about_one_line_per_pr
     sim.set_knobs(latency_base_s=0.2, latency_per_product_s=0.05)
     service = launch(COALESCE=coalesce)
     consumed = f'akeneo_consumer_events_consumed_total{{topic="{topics.input}"}}'
-    wait_for(lambda: _metric_or_0(service, consumed) == len(events), 120, "the backlog read")
+    wait_for(lambda: metric(service, consumed, not_listening=0) == len(events), 120, "the backlog read")
     sim.set_knobs(latency_per_product_s=0.002)  # then a PIM slower than the stream: 0.4 s a request
     feedback = assert_landed(kafka_broker, sim, topics, events, expect(events), timeout_s=240)
     assert sum(len(fbs) for fbs in feedback.values()) == len(events)  # one feedback per event
