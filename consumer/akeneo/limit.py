@@ -127,7 +127,10 @@ class AimdLimit:
         """Akeneo answered (anything but 429, 408 or 5xx). True if the value changed."""
         now = self._clock()
         held_s = now - sample.taken_at
-        self._exchange_s += EXCHANGE_WEIGHT * (held_s - self._exchange_s) if self._exchange_s else held_s
+        if self._exchange_s:  # an exponentially weighted average; the first exchange starts it
+            self._exchange_s += EXCHANGE_WEIGHT * (held_s - self._exchange_s)
+        else:
+            self._exchange_s = held_s
         in_use = sample.at_limit and sample.epoch == self._epoch
         if not self._adaptive or not in_use or self.value >= self._cap:
             return False
