@@ -6,14 +6,16 @@ Runs the same set-up as ``bench_service`` (simulator in its own process, Tansu, 
 waiting in 4 partitions), starts the service, and once feedback flows records it with py-spy
 (``pip install py-spy``; it samples only threads holding the GIL, i.e. Python at work, unless
 ``--idle`` asks for waiting threads too).
-Writes the collapsed stacks (``profile.raw``) and prints the functions with the most samples, by
-own time and including callees (``--format flamegraph`` writes an SVG instead).
+Writes the collapsed stacks (``profile.raw``) and prints the service's CPU over the recording by
+kind of thread (the loop, the other Python threads, librdkafka's), then the functions with the most
+samples, by own time and including callees (``--format flamegraph`` writes an SVG instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import re
 import shutil
 import subprocess
 import sys
@@ -21,8 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
+
 from benchmarks.bench_service import PROFILES, ServiceRun, SimProcess, produce, watch_feedback
 from consumer.devstack.kafka_broker import TansuBroker
+
+PROCESSED = re.compile(r"^akeneo_consumer_events_processed_total\{[^}]*\} (\S+)$", re.M)
 
 
 def summarize(collapsed: Path, top: int = 25) -> str:
@@ -42,6 +48,33 @@ def summarize(collapsed: Path, top: int = 25) -> str:
         out.append(f"-- top {top} by {title}")
         out += [f"{n / samples:6.1%}  {frame}" for frame, n in counter.most_common(top)]
     return "\n".join(out)
+
+
+def events_processed(run: ServiceRun) -> float:
+    """Events with a final outcome so far, from the service's own counter."""
+    text = requests.get(f"http://127.0.0.1:{run.metrics_port}/metrics", timeout=5).text
+    return sum(float(m.group(1)) for m in PROCESSED.finditer(text))
+
+
+Sample = tuple[dict[str, float], float, float]  # (CPU s by kind of thread, events processed, clock)
+
+
+def thread_split(before: Sample, after: Sample) -> str:
+    """Where the service's CPU went while py-spy recorded: cores and µs an event, by kind of thread
+    (py-spy reads the process's memory from outside without stopping it, so it costs the service
+    little)."""
+    events = after[1] - before[1]
+    wall = after[2] - before[2]
+    parts = []
+    for kind, cpu in after[0].items():
+        spent = cpu - before[0].get(kind, 0.0)
+        parts.append(f"{kind} {spent / wall:.2f} cores, {spent / max(events, 1) * 1e6:.0f} µs/event")
+    total = sum(after[0].values()) - sum(before[0].values())
+    return (
+        f"{events:,.0f} events in {wall:.1f} s ({events / wall:,.0f}/s); service CPU by thread: "
+        + "; ".join(parts)
+        + f"; all {total / max(events, 1) * 1e6:.0f} µs/event"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 watch_feedback(broker.bootstrap, run.results, 1, 120, run)  # flowing
                 time.sleep(0.5)
+                before = run.thread_cpu_s(), events_processed(run), time.monotonic()
                 subprocess.run(
                     [
                         spy,
@@ -99,10 +133,12 @@ def main(argv: list[str] | None = None) -> int:
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
+                split = thread_split(before, (run.thread_cpu_s(), events_processed(run), time.monotonic()))
             finally:
                 run.stop()
     finally:
         sim.stop()
+    print(split)
     if args.format == "raw":
         print(summarize(out / "profile.raw"))
     print(f"profile: {out / f'profile.{args.format}'}")
