@@ -299,6 +299,10 @@ class ServiceRun:
         assert self.proc is not None
         return _stat_cpu_s(Path(f"/proc/{self.proc.pid}/stat"))
 
+    def metrics(self, timeout_s: float = 1.0) -> bytes:
+        """The service's Prometheus exposition, as scraped."""
+        return requests.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=timeout_s).content
+
     def thread_cpu_s(self) -> dict[str, float]:
         """CPU time so far by kind of thread: ``loop`` (the main thread: decode, map, batch,
         feedback), ``python`` (the others: the Akeneo senders, the health server) and ``librdkafka``.

@@ -123,7 +123,7 @@ def _ready(run: ServiceRun) -> bool:
 def _scrape(run: ServiceRun) -> tuple[float | None, set[int]]:
     """The instance's concurrency limit (None before issue 11) and the partitions it reports lag of."""
     try:
-        text = requests.get(f"http://127.0.0.1:{run.metrics_port}/metrics", timeout=1).content
+        text = run.metrics()
     except requests.RequestException:
         return None, set()
     found = LIMIT_GAUGE.search(text)

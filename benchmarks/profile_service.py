@@ -23,12 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 from benchmarks.bench_service import PROFILES, ServiceRun, SimProcess, produce, watch_feedback
 from consumer.devstack.kafka_broker import TansuBroker
 
-PROCESSED = re.compile(r"^akeneo_consumer_events_processed_total\{[^}]*\} (\S+)$", re.M)
+PROCESSED = re.compile(rb"^akeneo_consumer_events_processed_total\{[^}]*\} (\S+)$", re.M)
 
 
 def summarize(collapsed: Path, top: int = 25) -> str:
@@ -52,8 +50,7 @@ def summarize(collapsed: Path, top: int = 25) -> str:
 
 def events_processed(run: ServiceRun) -> float:
     """Events with a final outcome so far, from the service's own counter."""
-    text = requests.get(f"http://127.0.0.1:{run.metrics_port}/metrics", timeout=5).text
-    return sum(float(m.group(1)) for m in PROCESSED.finditer(text))
+    return sum(float(m.group(1)) for m in PROCESSED.finditer(run.metrics(timeout_s=5)))
 
 
 Sample = tuple[dict[str, float], float, float]  # (CPU s by kind of thread, events processed, clock)
