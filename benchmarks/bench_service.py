@@ -327,6 +327,11 @@ class ServiceRun:
             self.proc.wait(60)
 
 
+def cpu_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds by kind of thread spent between two ``ServiceRun.thread_cpu_s`` samples."""
+    return {kind: cpu - before.get(kind, 0.0) for kind, cpu in after.items()}
+
+
 def _stat_cpu_s(stat: Path) -> float:
     """User + system CPU seconds from a /proc ``stat`` file (a process's or one thread's)."""
     fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -401,8 +406,7 @@ def watch_feedback(
     finally:
         consumer.close()
     cpu0, n0, threads0 = cpu_first or (cpu_end, seen, threads_end)
-    threads = {kind: cpu - threads0.get(kind, 0.0) for kind, cpu in threads_end.items()}
-    return Watched(seen, first, last, cpu_end - cpu0, seen - n0, threads)
+    return Watched(seen, first, last, cpu_end - cpu0, seen - n0, cpu_between(threads0, threads_end))
 
 
 def service_rate(

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_service import PROFILES, ServiceRun, SimProcess, produce, watch_feedback
+from benchmarks.bench_service import PROFILES, ServiceRun, SimProcess, cpu_between, produce, watch_feedback
 from consumer.devstack.kafka_broker import TansuBroker
 
 PROCESSED = re.compile(rb"^akeneo_consumer_events_processed_total\{[^}]*\} (\S+)$", re.M)
@@ -57,20 +57,20 @@ Sample = tuple[dict[str, float], float, float]  # (CPU s by kind of thread, even
 
 
 def thread_split(before: Sample, after: Sample) -> str:
-    """Where the service's CPU went while py-spy recorded: cores and µs an event, by kind of thread
-    (py-spy reads the process's memory from outside without stopping it, so it costs the service
-    little)."""
-    events = after[1] - before[1]
+    """Where the service's CPU went while py-spy recorded: cores and µs an event, by kind of thread.
+    py-spy reads the process's memory without stopping it, but its own CPU competes for the
+    machine's cores: the service runs somewhat slower while it is recorded."""
+    events = max(after[1] - before[1], 1)
     wall = after[2] - before[2]
-    parts = []
-    for kind, cpu in after[0].items():
-        spent = cpu - before[0].get(kind, 0.0)
-        parts.append(f"{kind} {spent / wall:.2f} cores, {spent / max(events, 1) * 1e6:.0f} µs/event")
-    total = sum(after[0].values()) - sum(before[0].values())
+    spent = cpu_between(before[0], after[0])
+    parts = [
+        f"{kind} {cpu / wall:.2f} cores, {cpu / events * 1e6:.0f} µs/event" for kind, cpu in spent.items()
+    ]
+    total = sum(spent.values())
     return (
         f"{events:,.0f} events in {wall:.1f} s ({events / wall:,.0f}/s); service CPU by thread: "
         + "; ".join(parts)
-        + f"; all {total / max(events, 1) * 1e6:.0f} µs/event"
+        + f"; all {total / events * 1e6:.0f} µs/event"
     )
 
 
