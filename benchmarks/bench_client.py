@@ -5,7 +5,8 @@
 Upserts batches of 100 mapped sample products with the real ``AkeneoClient`` against the simulator
 in its own process, in 1 and in 4 threads, then in 4 threads beside a thread that keeps mapping rows
 (as the service's loop does, holding the GIL); beside it, a bare ``requests`` PATCH of the same
-encoded lines (the hand-written client's exchange, without reading the answer). Prints each
+encoded lines (the hand-written client's exchange, without reading the answer; the environment
+read once, as the client's transport reads it). Prints each
 request's thread CPU (``time.thread_time``), so the figure is the client's own work, not waiting.
 """
 
@@ -17,18 +18,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 import requests
 
-from benchmarks.bench_service import PROFILES, SimProcess
-from consumer.akeneo import AkeneoClient, Credentials, RetryPolicy
-from consumer.akeneo.products import COLLECTION_TYPE
+from benchmarks.bench_service import (
+    BATCH,
+    PROFILES,
+    SimProcess,
+    collection_body,
+    collection_headers,
+    full_batches,
+)
 from consumer.catalog import Catalog
 from consumer.devstack.akeneo_sim import load_sample_catalog
 from consumer.devstack.sample_data import sample_events
 from consumer.mapping import mapper_for
-
-BATCH = 100
 
 
 def cpu_per_request(threads: int, requests_each: int, send: Callable[[int], object]) -> float:
@@ -58,16 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = list(sample_events(2000, invalid_every=0, prefix="C"))
     mapped = (mapper.map(e.identifier, e.values).payload for e in rows)
     products: list[dict[str, Any]] = [p for p in mapped if p]
-    batches = [products[i : i + BATCH] for i in range(0, len(products) - BATCH + 1, BATCH)]
+    batches = full_batches(products)
     sim = SimProcess()
     try:
         sim.use(PROFILES[args.profile])
-        c = sim.credentials
-        client = AkeneoClient(
-            sim.base_url,
-            Credentials(c.client_id, c.secret, c.username, c.password),
-            retry=RetryPolicy(max_attempts=None),
-        )
+        client = sim.client()
         client.upsert_products(batches[0])  # the token and the connection, outside the measure
 
         def upsert(i: int) -> object:
@@ -75,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
         session = requests.Session()
         session.trust_env = False  # as the client's transport: the environment read once
-        headers = {"Content-Type": COLLECTION_TYPE, "Authorization": f"Bearer {sim.token()}"}
-        bodies = [b"\n".join(orjson.dumps(p) for p in batch) for batch in batches]
+        headers = collection_headers(sim)
+        bodies = [collection_body(batch) for batch in batches]
         url = f"{sim.base_url}/api/rest/v1/products"
 
         def bare(i: int) -> object:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.bench_service import SimProcess
-from consumer.akeneo import AkeneoClient, Credentials, LineResult, RetryPolicy
+from consumer.akeneo import AkeneoClient, LineResult
 from consumer.catalog import Catalog
 from consumer.codec import make_codec
 from consumer.devstack.akeneo_sim import load_sample_catalog
@@ -65,9 +65,7 @@ def run(events: int, event_format: str, sim: SimProcess | None) -> tuple[float, 
         broker.produce("in", event.identifier.encode(), codec.encode_change(event, "in"))
     client: AkeneoClient | NullClient = NullClient()
     if sim is not None:
-        c = sim.credentials
-        credentials = Credentials(c.client_id, c.secret, c.username, c.password)
-        client = AkeneoClient(sim.base_url, credentials, retry=RetryPolicy(max_attempts=None))
+        client = sim.client()
     mapper = mapper_for(Catalog.from_json(load_sample_catalog()))
     metrics = Metrics()
     producer = MemoryProducer(broker)

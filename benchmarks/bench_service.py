@@ -44,6 +44,8 @@ import orjson
 import requests
 from confluent_kafka import Consumer, Producer
 
+from consumer.akeneo import AkeneoClient, Credentials, RetryPolicy
+from consumer.akeneo.products import COLLECTION_TYPE
 from consumer.catalog import Catalog
 from consumer.codec import ChangeEvent, make_codec
 from consumer.devstack.akeneo_sim import DEFAULT_CREDENTIALS, load_sample_catalog
@@ -125,6 +127,12 @@ class SimProcess:
         requests.post(f"{self.base_url}/_sim/clear-products", timeout=10).raise_for_status()
         requests.post(f"{self.base_url}/_sim/reset", timeout=10).raise_for_status()
 
+    def client(self) -> AkeneoClient:
+        """The real Akeneo client on the simulator, retrying without a limit (nothing is lost)."""
+        c = self.credentials
+        credentials = Credentials(c.client_id, c.secret, c.username, c.password)
+        return AkeneoClient(self.base_url, credentials, retry=RetryPolicy(max_attempts=None))
+
     def token(self) -> str:
         creds = self.credentials
         return str(
@@ -167,16 +175,24 @@ def _timed_workers(threads: int, seconds: float, work: Callable[[requests.Sessio
     return done[0] / (time.perf_counter() - started)
 
 
+def full_batches(payloads: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``payloads`` in batches of 100, a last short one left out."""
+    return [payloads[i : i + BATCH] for i in range(0, len(payloads) - BATCH + 1, BATCH)]
+
+
+def collection_body(batch: list[dict[str, Any]]) -> bytes:
+    """A collection PATCH's body: one JSON line per product."""
+    return b"\n".join(orjson.dumps(p) for p in batch)
+
+
+def collection_headers(sim: SimProcess) -> dict[str, str]:
+    return {"Authorization": f"Bearer {sim.token()}", "Content-Type": COLLECTION_TYPE}
+
+
 def batches_peer(sim: SimProcess, payloads: list[dict[str, Any]], threads: int, seconds: float) -> float:
     """``threads`` threads PATCHing batches of 100 (4: the hand-written client; 1: the official loop)."""
-    bodies = [
-        b"\n".join(orjson.dumps(p) for p in payloads[i : i + BATCH])
-        for i in range(0, len(payloads) - BATCH + 1, BATCH)
-    ]
-    headers = {
-        "Authorization": f"Bearer {sim.token()}",
-        "Content-Type": "application/vnd.akeneo.collection+json",
-    }
+    bodies = [collection_body(batch) for batch in full_batches(payloads)]
+    headers = collection_headers(sim)
     cursor = _cycle(bodies)
 
     def one(session: requests.Session) -> int:
