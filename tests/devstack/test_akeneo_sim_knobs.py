@@ -57,8 +57,11 @@ def test_latency_per_product_holds_a_collection_patch(api: Api, sim: AkeneoSimul
     sim.set_knobs(latency_per_product_s=0.2)
     lines = [orjson.dumps({"identifier": f"p{i}"}) for i in range(10)]
     thread, result = in_background(lambda: api.patch_lines(lines))
+    # The request is in once it counts; its lines are stored one by one, then the answer waits out
+    # the 2 s: wait for the store to finish (not only for the request to count), then check.
     wait_until(lambda: sim.stats()["current_concurrency"] == 1)
-    assert len(sim.products) == 10  # stored already, the answer is still held back
+    wait_until(lambda: len(sim.products) == 10)
+    assert result == [] and sim.stats()["current_concurrency"] == 1  # stored, the answer held back
     thread.join()
     assert result[0].status_code == 200
     assert sim.stats()["current_concurrency"] == 0
