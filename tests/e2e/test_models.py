@@ -82,10 +82,11 @@ def test_models_and_variants_as_flat_rows_land_level_by_level_and_models_are_wri
 
     # Second round: one common value (the name) changes on every variant row of a model. The six
     # variants of a model each route it to the root model: waiting together, those writes merge.
-    # Akeneo answers in half a second here, so the rows that arrive while a model's first write is
-    # in flight do wait behind it (with instant answers, how many wait depends on the machine's load).
+    # Akeneo answers in 2 s here, so the rows that arrive while a model's first write is in flight
+    # wait behind it. A model gets one more write for each answer time its rows' arrival is spread
+    # over: with 0.5 s, a loaded CI machine spread one model's 6 rows over more than 1.5 s (4 writes).
     sim.reset_stats()
-    sim.set_knobs(latency_base_s=0.5)
+    sim.set_knobs(latency_base_s=2.0)
     again = clothing_tree(50, "clothing_color_size", colors=2, sizes=3, seed=5, version=1)
     again.variants[:] = [dataclasses.replace(e, event_id=f"{e.event_id}-again") for e in again.variants]
     before = {code: len(sim.model_history(code)) for code in models}
