@@ -214,16 +214,17 @@ def read_feedback(
     neither: all there is, once the topic has been quiet for two seconds."""
     codec = make_codec(event_format, schema_registry_url=registry_url)
     seen: dict[str, list[FeedbackEvent]] = {}
-    matched, matches = [also is None], also or (lambda _: False)
+    matched = also is None
 
     def decode(msg: Any) -> FeedbackEvent:
+        nonlocal matched
         fb = codec.decode_feedback(msg.value(), topics.results)
         seen.setdefault(fb.event_id, []).append(fb)
-        matched[0] = matched[0] or matches(fb)
+        matched = matched or (also is not None and also(fb))
         return fb
 
     def all_there(_: list[Any]) -> bool:
-        return expected_event_ids <= seen.keys() and matched[0]
+        return expected_event_ids <= seen.keys() and matched
 
     done = all_there if expected_event_ids or also else settled()
     read_until(bootstrap, topics.results, decode, done, timeout_s)
