@@ -26,7 +26,7 @@ class Credentials:
     __str__ = __repr__
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: one per product, and frozen __init__ costs 3x
 class LineResult:
     """What Akeneo said about one product of an upsert.
 

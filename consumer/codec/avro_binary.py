@@ -189,6 +189,11 @@ _LENGTH = [write_long(n) for n in range(_TABLE)]
 _STRING_BRANCH_LENGTH = [STRING_BRANCH + prefix for prefix in _LENGTH]
 
 
+def write_small_int(n: int) -> bytes:
+    """An Avro int that is usually small and not negative (a status code, a partition): looked up."""
+    return _LENGTH[n] if 0 <= n < _TABLE else write_int(n)
+
+
 def write_string(out: bytearray, text: str) -> None:
     data = text.encode()
     n = len(data)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from consumer.codec.avro_binary import (
     EMPTY,
-    write_int,
     write_long,
     write_optional_string,
+    write_small_int,
     write_string,
     write_values,
 )
@@ -20,6 +20,10 @@ from consumer.codec.events import ENTITIES, OPERATIONS, STATUSES, ChangeEvent, F
 _OPERATION_INDEX = {op: i for i, op in enumerate(OPERATIONS)}
 _STATUS_INDEX = {status: i for i, status in enumerate(STATUSES)}
 _ENTITY_INDEX = {entity: i for i, entity in enumerate(ENTITIES)}
+# The same, already encoded: feedback is written once per event.
+_OPERATION_BYTES = {op: write_long(i) for op, i in _OPERATION_INDEX.items()}
+_STATUS_BYTES = {status: write_long(i) for status, i in _STATUS_INDEX.items()}
+_ENTITY_BYTES = {entity: write_long(i) for entity, i in _ENTITY_INDEX.items()}
 
 
 def encode_change(event: ChangeEvent) -> bytes:
@@ -41,9 +45,9 @@ def encode_feedback(event: FeedbackEvent) -> bytes:
         out = bytearray()
         write_string(out, event.event_id)
         write_string(out, event.identifier)
-        out += write_long(_OPERATION_INDEX[event.operation])
-        out += write_long(_STATUS_INDEX[event.status])
-        out += write_int(event.status_code)
+        out += _OPERATION_BYTES[event.operation]
+        out += _STATUS_BYTES[event.status]
+        out += write_small_int(event.status_code)
         write_optional_string(out, event.message)
         if event.errors:
             out += write_long(len(event.errors))
@@ -55,14 +59,14 @@ def encode_feedback(event: FeedbackEvent) -> bytes:
                 write_string(out, error.get("message") or "")
         out += EMPTY
         write_string(out, event.topic)
-        out += write_int(event.partition)
+        out += write_small_int(event.partition)
         out += write_long(event.offset)
         out += write_long(event.occurred_at)
         out += write_long(event.processed_at)
-        out += write_int(event.attempts)
+        out += write_small_int(event.attempts)
         out += b"\x01" if event.dry_run else b"\x00"
         write_values(out, event.values)
-        out += write_long(_ENTITY_INDEX[event.entity])
+        out += _ENTITY_BYTES[event.entity]
         return bytes(out)
     except (AttributeError, TypeError, KeyError, OverflowError) as exc:
         raise EncodeError(f"feedback for {event.identifier!r} cannot be encoded: {exc}") from None

@@ -33,7 +33,9 @@ class ErrorDetail(TypedDict):
     message: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once built: one of each is built per event, and a frozen
+# dataclass's __init__ (object.__setattr__ per field) costs three times a plain one's.
+@dataclasses.dataclass(slots=True)
 class ChangeEvent:
     """A change of one product or product model: its flat row (schemas/product_change.avsc)."""
 
@@ -45,7 +47,7 @@ class ChangeEvent:
     entity: str = PRODUCT  # PRODUCT or PRODUCT_MODEL (then ``identifier`` is the model's code)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen, as ChangeEvent
 class FeedbackEvent:
     """What became of one change event (schemas/product_feedback.avsc)."""
 
