@@ -16,10 +16,6 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import orjson
-import requests
-import requests.auth
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from consumer.akeneo.errors import (
     MAX_MESSAGE,
@@ -32,15 +28,12 @@ from consumer.akeneo.errors import (
     akeneo_message,
 )
 from consumer.akeneo.gate import HostGate, Verdict, acquire_gate, release_gate
+from consumer.akeneo.http import Answer, Http, HttpFailure, NoAnswer, TlsFailure, TooLarge, Wire
 from consumer.akeneo.observer import ClientObserver, RetryReason
 from consumer.akeneo.retry import RetryPolicy, parse_retry_after, retry_reason
 from consumer.codec.events import ErrorDetail
 
 log = logging.getLogger(__name__)
-
-# Exchanges that ended without a usable answer; ChunkedEncodingError: the connection died mid-body.
-_NO_ANSWER = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-
 
 _USER_AGENT = "akeneo-consumer"
 
@@ -106,21 +99,9 @@ class Transport:
         self._retry = retry
         self._observer = observer
         self._stop = stop_event if stop_event is not None else threading.Event()
-        self._session = requests.Session()
-        # Our own retry loop counts and reports every attempt, so urllib3 must not retry on its own.
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max_in_flight, max_retries=0)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._session.headers["User-Agent"] = _USER_AGENT
         # Proxies (HTTPS_PROXY, NO_PROXY) and CA settings (REQUESTS_CA_BUNDLE) from the environment
-        # apply, read once here: requests would read os.environ again at every request, a measurable
-        # share of the cost when the PIM is fast. Not trusting the environment afterwards also keeps
-        # ~/.netrc from replacing our Authorization header with a Basic login.
-        env = self._session.merge_environment_settings(base_url, {}, None, verify, None)
-        self._session.proxies.update(env["proxies"])
-        self._session.verify = env["verify"]
-        self._session.trust_env = False
-        self._session.auth = _NoNetrc()
+        # apply, read once here; libcurl retries nothing on its own, so every attempt is ours to count.
+        self._http = Http(Wire.settle(base_url, verify), _USER_AGENT)
         # Leave the host's gate on close(), or when a client is dropped without close().
         self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, member)
 
@@ -130,7 +111,7 @@ class Transport:
 
     def close(self) -> None:
         if self._leave_gate.alive:
-            self._session.close()
+            self._http.close()
             self._leave_gate()
 
     def send(
@@ -164,7 +145,12 @@ class Transport:
             token = tokens.bearer(cancel) if tokens is not None else None
             attempts += 1
             timeout = self._retry.attempt_timeout(self._timeout, time.monotonic() - started)
-            outcome = self._exchange(call, token, timeout, cancel)
+            outcome, resent = self._exchange(call, token, timeout, cancel)
+            if resent:  # libcurl's own resend on a fresh connection: an attempt, and a retry, too
+                attempts += resent
+                for _ in range(resent):
+                    self._observer.on_retry("connection")
+                log.info("%s sent again after a kept-alive connection closed unanswered", endpoint)
             retry_after: float | None = None
             if isinstance(outcome, str):
                 reason: RetryReason = outcome
@@ -210,47 +196,37 @@ class Transport:
 
     def _exchange(
         self, call: _Call, token: str | None, timeout_s: float, cancel: threading.Event | None
-    ) -> requests.Response | RetryReason:
-        """One HTTP exchange inside a slot of the host's gate: the response, or why there was none."""
+    ) -> tuple[Answer | RetryReason, int]:
+        """One HTTP exchange inside a slot of the host's gate: the response, or why there was none;
+        and how many times libcurl sent it again by itself."""
         headers = call.headers if token is None else {**call.headers, "Authorization": f"Bearer {token}"}
         status = 0
         with self._gate.slot(cancel, self._stop) as held:
             self._observer.on_in_flight(1)
             began = time.perf_counter()
             try:
-                response = self._session.request(
-                    call.method,
-                    call.url,
-                    headers=headers,
-                    data=call.body,
-                    params=call.params,
-                    auth=call.basic_auth,
-                    timeout=timeout_s,
-                    allow_redirects=False,
+                answer = self._http.exchange(
+                    call.method, call.url, headers, call.body, call.params, call.basic_auth, timeout_s
                 )
-                status = response.status_code
+                status = answer.status_code
                 held.verdict = _verdict(status)
-                return response
-            except requests.exceptions.SSLError as exc:
-                reason = akeneo_message(exc)
+                return answer, answer.resent
+            except TlsFailure as exc:
+                reason = akeneo_message(str(exc))
                 raise AkeneoError(f"{call.endpoint}: TLS verification failed: {reason}") from None
-            except _NO_ANSWER as exc:
-                failure = _failure_reason(exc)
-                held.verdict = "refused" if failure == "timeout" else "neutral"
-                return failure
-            except requests.RequestException as exc:
-                # Only the type: some of these messages quote header values, which could hold a token.
-                raise AkeneoError(f"{call.endpoint}: request failed: {type(exc).__name__}") from None
+            except NoAnswer as exc:
+                held.verdict = "refused" if exc.timeout else "neutral"
+                return ("timeout" if exc.timeout else "connection"), exc.resent
+            except TooLarge as exc:
+                raise AkeneoError(f"{call.endpoint}: {exc}") from None
+            except HttpFailure as exc:  # its text is curl's error number: nothing of our headers
+                raise AkeneoError(f"{call.endpoint}: request failed: {exc}") from None
             finally:
                 self._observer.on_in_flight(-1)
-                self._observer.on_request(call.endpoint, status, time.perf_counter() - began)
-
-
-class _NoNetrc(requests.auth.AuthBase):
-    """Leaves a request's headers as they are (a session-level auth, so netrc is not consulted)."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
+                took = time.perf_counter() - began
+                self._observer.on_request(call.endpoint, status, took)
+                # What urllib3 logged at DEBUG under requests, without URLs (they may name products).
+                log.debug("%s: HTTP %s in %.3fs", call.endpoint, status or "no answer", took)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,12 +246,3 @@ def _verdict(status: int) -> Verdict:
     if status == 429:
         return "refused"
     return "answered" if retry_reason(status) is None else "neutral"
-
-
-def _failure_reason(exc: requests.RequestException) -> RetryReason:
-    if isinstance(exc, requests.Timeout):
-        return "timeout"
-    # A read timeout while the body streams in surfaces as a ConnectionError wrapping urllib3's error.
-    if exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError):
-        return "timeout"
-    return "connection"

@@ -158,7 +158,10 @@ def test_server_errors_and_dropped_connections_leave_the_limit_alone(
     sim.fail_next(2, 503, route=PRODUCTS_ROUTE)
     sim.fail_next(2, drop=True, route=PRODUCTS_ROUTE)
     [result] = client.upsert_products([product("unmoved")])
+    # The first drop closes a kept-alive connection, on which libcurl sends again by itself: that
+    # send is counted as an attempt and a retry as well as ours after the second drop.
     assert result.attempts == 5 and seen.limits == [4]
+    assert seen.retries == {"5xx": 2, "connection": 2}
 
 
 def test_a_fixed_limit_is_kept_whatever_akeneo_answers(sim: AkeneoSimulator, connect: Connect) -> None:
