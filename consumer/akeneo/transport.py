@@ -100,7 +100,7 @@ class Transport:
         self._observer = observer
         self._stop = stop_event if stop_event is not None else threading.Event()
         # Proxies (HTTPS_PROXY, NO_PROXY) and CA settings (REQUESTS_CA_BUNDLE) from the environment
-        # apply, read once here; libcurl retries nothing on its own, so every attempt is ours to count.
+        # apply, read once here (http.Wire). libcurl's one resend of its own is counted in send().
         self._http = Http(Wire.settle(base_url, verify), _USER_AGENT)
         # Leave the host's gate on close(), or when a client is dropped without close().
         self._leave_gate = weakref.finalize(self, release_gate, base_url, self._gate, member)
