@@ -1,8 +1,10 @@
 # The image the Helm chart deploys: `docker build -t akeneo-consumer:0.1.0 .`
 # Two stages so the image carries the installed wheels and nothing of the build.
-FROM python:3.11-slim AS build
+# The full image has the C compiler setup.py compiles the hot modules with (mypyc); the wheel's
+# compiled modules then run on the slim image's same Python 3.11.
+FROM python:3.11 AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY consumer ./consumer
 # consumer/schemas links to ../schemas: the .avsc files ship inside the package.
 COPY schemas ./schemas

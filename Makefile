@@ -4,25 +4,36 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The hot modules compiled in place by mypyc (setup.py, consumer/speedups.py); rebuilt when any
+# source of the package changes: compiled code depends on the types of what it imports.
+COMPILED := $(VENV)/.compiled
+SOURCES  := $(shell find consumer -name '*.py') setup.py
 
 .PHONY: test demo lint typecheck bench chart clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,demo]'
+	# Plain Python here; $(COMPILED) below compiles the hot modules in place, once.
+	AKENEO_CONSUMER_COMPILE=0 $(BIN)/pip install --quiet -e '.[test,demo]'
 	touch $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/ruff check consumer tests benchmarks scripts
+$(COMPILED): $(STAMP) $(SOURCES)
+	PYTHONWARNINGS=ignore $(BIN)/python setup.py -q build_ext --inplace --force
+	touch $(COMPILED)
+
+test: $(COMPILED)
+	$(BIN)/ruff check consumer tests benchmarks scripts setup.py
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+	# The same codec and mapping tests on the plain Python modules (no C compiler at install).
+	AKENEO_CONSUMER_PLAIN=1 $(BIN)/pytest -q tests/codec tests/mapping
 
-demo: $(STAMP)
+demo: $(COMPILED)
 	$(BIN)/akeneo-consumer demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check consumer tests benchmarks scripts
+	$(BIN)/ruff check consumer tests benchmarks scripts setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -33,8 +44,8 @@ CHART_VALUES ?= tests/chart/example-values.yaml
 chart: $(STAMP)
 	$(BIN)/python tests/chart/helm_template.py -f $(CHART_VALUES) helm
 
-bench: $(STAMP)
+bench: $(COMPILED)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info consumer/*.so consumer/*/*.so .pytest_cache .mypy_cache .ruff_cache

@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from e2e.harness import Topics
-from hypothesis import settings
+from speedups_support import check_compiled_build
 
-from consumer.devstack.kafka_broker import TansuBroker
+check_compiled_build()  # before anything imports the hot modules
+
+from e2e.harness import Topics  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+from consumer.devstack.kafka_broker import TansuBroker  # noqa: E402
 
 # Shared, noisy machines: a slow example is not a failing one.
 settings.register_profile("project", deadline=None, print_blob=True)

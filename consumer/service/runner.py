@@ -42,6 +42,7 @@ from consumer.metrics import Metrics
 from consumer.service.loop import ConsumerLoop, LoopSettings
 from consumer.service.map_step import Mapping
 from consumer.service.pipeline import Pipeline, PipelineSettings
+from consumer.speedups import compiled
 
 log = logging.getLogger("consumer")
 
@@ -89,6 +90,8 @@ class Service:
                 return 0
             self.health.akeneo_reachable = True
             log.info("catalog loaded", extra={"catalog": catalog.summary()})
+            # Compiled (setup.py) or plain Python: the same results, about 20 µs an event apart.
+            log.info("hot path", extra={"compiled": compiled() or "no, plain Python"})
             return self._serve(catalog)
 
     def _startup_catalog(self) -> Any:
