@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import orjson
 import pytest
 import requests
 
@@ -13,6 +14,7 @@ from consumer.devstack.akeneo_sim import AkeneoSimulator
 from consumer.devstack.kafka_broker import TansuBroker
 from consumer.devstack.sample_data import sample_events
 from consumer.devstack.schema_registry import SchemaRegistryStandIn
+from consumer.speedups import compiled
 
 from .checks import assert_akeneo_state, assert_all_committed, assert_feedback
 from .conftest import Launch
@@ -75,6 +77,9 @@ def test_realistic_rows_land_exactly_as_mapped_and_invalid_ones_are_rejected(
     assert sum(float(v) for v in processed) >= ROWS
     assert requests.get(f"{service.metrics_url}/readyz", timeout=5).status_code == 200
     assert service.terminate() == 0
+    # The service ran the build of the hot path this suite runs: compiled where there is a C compiler.
+    logged = [orjson.loads(line) for line in service.log_text().splitlines() if '"hot path"' in line]
+    assert [entry.get("compiled") for entry in logged] == [compiled() or "no, plain Python"]
     if reg_url:
         assert ("POST", f"/subjects/{topics.results}-value/versions") in registry.requests
 
