@@ -53,7 +53,7 @@ def ext_modules() -> list:  # type: ignore[type-arg]
         return []
     try:
         return mypycify(["--ignore-missing-imports", *COMPILED], group_name=GROUP, opt_level="3")
-    except BaseException as exc:  # mypy's errors end in SystemExit
+    except (Exception, SystemExit) as exc:  # mypy's errors end in SystemExit
         print(f"akeneo-consumer: not compiled ({exc!r}); installing plain Python", file=sys.stderr)
         return []
 

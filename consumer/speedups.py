@@ -2,9 +2,11 @@
 
 Decoding an Avro event and mapping its row are most of the loop's CPU per event; compiled, the same
 source files run about twice as fast (benchmarks/RESULTS.md). Without a C compiler the package is
-plain Python and behaves the same. No imports here: setup.py reads this file before anything of
-the package can be imported.
+plain Python and behaves the same. Only the standard library here: setup.py reads this file
+before the package's dependencies are installed.
 """
+
+import sys
 
 # What one event goes through in the loop's thread. Compiled code checks declared types at run
 # time, so these modules type untrusted input as Any where it enters and never reuse a variable
@@ -21,8 +23,6 @@ GROUP = "consumer._compiled"
 
 def compiled() -> list[str]:
     """The hot modules that were loaded compiled (an empty list: plain Python)."""
-    import sys
-
     names = []
     for name in HOT_MODULES:
         module = sys.modules.get(name)
