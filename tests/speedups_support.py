@@ -20,10 +20,12 @@ from consumer.speedups import HOT_MODULES
 PLAIN = os.environ.get("AKENEO_CONSUMER_PLAIN") == "1"
 
 
-def _spec(name: str) -> ModuleSpec | None:
-    parent = name.rpartition(".")[0]
-    path = importlib.util.find_spec(parent).submodule_search_locations  # type: ignore[union-attr]
-    return importlib.machinery.PathFinder.find_spec(name, path)
+def _compiled_spec(name: str, path: Sequence[str] | None) -> ModuleSpec | None:
+    """The spec the import system would take for ``name`` if it is a compiled module, else None."""
+    spec = importlib.machinery.PathFinder.find_spec(name, path)
+    if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+        return None
+    return spec
 
 
 def _source(spec: ModuleSpec) -> str:
@@ -40,10 +42,8 @@ class _PlainSource(importlib.abc.MetaPathFinder):
     ) -> ModuleSpec | None:
         if fullname not in HOT_MODULES:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-            return None
-        return importlib.util.spec_from_file_location(fullname, _source(spec))
+        spec = _compiled_spec(fullname, path)
+        return None if spec is None else importlib.util.spec_from_file_location(fullname, _source(spec))
 
 
 def check_compiled_build() -> None:
@@ -53,8 +53,10 @@ def check_compiled_build() -> None:
         sys.meta_path.insert(0, _PlainSource())
         return
     for name in HOT_MODULES:
-        spec = _spec(name)
-        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+        package = importlib.util.find_spec(name.rpartition(".")[0])  # imports consumer, not the module
+        assert package is not None
+        spec = _compiled_spec(name, package.submodule_search_locations)
+        if spec is None:
             continue  # plain Python: nothing to go stale
         assert spec.origin is not None
         if os.path.getmtime(_source(spec)) > os.path.getmtime(spec.origin):
