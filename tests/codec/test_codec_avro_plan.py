@@ -97,6 +97,38 @@ def _resolved_by_fastavro(writer: Any) -> Any:
     return lambda body: change_from_dict(read_record(body, writer, CHANGE_RECORD.schema.parsed))
 
 
+def _zero_width(schema: Any) -> bool:
+    """A type whose values take no bytes (null, fixed of size 0, an enum of one symbol, ...)."""
+    if schema == "null":
+        return True
+    if isinstance(schema, dict):
+        kind = schema["type"]
+        if kind == "fixed":
+            return schema["size"] == 0
+        if kind == "enum":
+            return len(schema["symbols"]) == 1
+        if kind == "record":
+            return all(_zero_width(field["type"]) for field in schema["fields"])
+    return False
+
+
+def _counts_unbounded(schema: Any) -> bool:
+    """An array of zero-width items: a damaged block count can claim billions of them in no bytes.
+    Our reader skips them at once; fastavro reads them one by one, in C, for as long as that takes."""
+    if isinstance(schema, list):
+        return any(_counts_unbounded(branch) for branch in schema)
+    if not isinstance(schema, dict):
+        return False
+    kind = schema["type"]
+    if kind == "array":
+        return _zero_width(schema["items"]) or _counts_unbounded(schema["items"])
+    if kind == "map":
+        return _counts_unbounded(schema["values"])
+    if kind == "record":
+        return any(_counts_unbounded(field["type"]) for field in schema["fields"])
+    return False
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(writer=evolved_writers(), flip=st.integers(1, 255), damage=st.integers(0, 2**16))
 def test_compiled_reader_agrees_with_avro_resolution(writer: dict[str, Any], flip: int, damage: int) -> None:
@@ -107,6 +139,8 @@ def test_compiled_reader_agrees_with_avro_resolution(writer: dict[str, Any], fli
     for record in generate_many(parsed, 3):
         body = _encode(parsed, record)
         assert _outcome(direct, body) == _outcome(reference, body)
+        if _counts_unbounded(writer):
+            continue  # damaged, fastavro may not come back (above); undamaged, it agreed
         damaged = bytearray(body)
         if damaged:
             damaged[damage % len(damaged)] ^= flip
