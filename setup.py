@@ -17,8 +17,8 @@ import sys
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-# consumer/speedups.py names the modules; it imports nothing, so it can be read before the
-# package's dependencies are installed.
+# consumer/speedups.py names the modules; it needs only the standard library, so it can be read
+# before the package's dependencies are installed.
 _SPEEDUPS = runpy.run_path(os.path.join("consumer", "speedups.py"))
 COMPILED = [name.replace(".", "/") + ".py" for name in _SPEEDUPS["HOT_MODULES"]]
 GROUP = _SPEEDUPS["GROUP"]
